@@ -1,0 +1,29 @@
+import * as path from 'path';
+
+/**
+ * Where things live. Every path is relative to the repository root, which is also the working directory of
+ * the notebooks' kernel and of every npm script.
+ */
+
+/** The repository root (the folder holding package.json). */
+export const repoRoot = path.resolve(__dirname, '..');
+
+/** Shipped data (facts, corpus, demonstrations, prompts, the base checkpoint). */
+export const dataDir = path.join(repoRoot, 'data');
+
+/** Outputs of runs: executed notebooks, checkpoints, metrics. `RLHF_RUN_DIR` overrides the default `runs/`. */
+export function runDir(): string {
+  const env = process.env.RLHF_RUN_DIR;
+  return env && env.trim() !== '' ? path.resolve(repoRoot, env) : path.join(repoRoot, 'runs');
+}
+
+/** The folder of one stage's outputs, e.g. stageDir('sft') → runs/sft. */
+export function stageDir(stage: string): string {
+  return path.join(runDir(), stage);
+}
+
+/** Smoke mode (`RLHF_SMOKE=1`): every notebook finishes in seconds with tiny settings. */
+export function isSmoke(): boolean {
+  const v = process.env.RLHF_SMOKE;
+  return v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
+}
