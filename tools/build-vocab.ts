@@ -4,7 +4,8 @@
  *   npx tsx tools/build-vocab.ts [--min-count 3]
  *
  * Kept: the 256 byte tokens; every GPT-2 token of the fact table, of the chat format (lib/chat.ts), of every
- * data file under data/world/ (each string field as it is, and as it appears inside the chat format), and of
+ * data file under data/world/ (each text field — prompt, completion, chosen, rejected, responses, ... — as it
+ * is, and as it appears inside the chat format), and of
  * the fact paragraphs of the corpus; and the GPT-2 tokens of the general-English corpus documents (source
  * "sotu") that occur at least --min-count times. Rarer general-English tokens are spelled with byte tokens
  * instead: a few percent longer text, a much smaller embedding.
@@ -31,11 +32,18 @@ export interface DataTexts {
   general: boolean;
 }
 
-/** Every string value inside a JSON value (object keys excluded), in document order. */
-function stringsIn(value: unknown, out: string[] = []): string[] {
-  if (typeof value === 'string') out.push(value);
-  else if (Array.isArray(value)) value.forEach((v) => stringsIn(v, out));
-  else if (value !== null && typeof value === 'object') Object.values(value).forEach((v) => stringsIn(v, out));
+/** Fields of the world files whose strings the model reads (ids, styles and other metadata are not text). */
+export const MODEL_TEXT_KEYS = new Set(['prompt', 'completion', 'chosen', 'rejected', 'response', 'responses', 'text', 'question', 'reply']);
+
+/** The strings under MODEL_TEXT_KEYS anywhere inside a JSON value, in document order. */
+function modelStrings(value: unknown, out: string[] = [], inText = false): string[] {
+  if (typeof value === 'string') {
+    if (inText) out.push(value);
+  } else if (Array.isArray(value)) {
+    value.forEach((v) => modelStrings(v, out, inText));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) modelStrings(v, out, inText || MODEL_TEXT_KEYS.has(k));
+  }
   return out;
 }
 
@@ -81,7 +89,7 @@ export function shippedTexts(): DataTexts[] {
   }
   for (const file of listFiles(path.join(dataDir, 'world'), ['.jsonl', '.json'])) {
     const texts: string[] = [];
-    for (const s of readJsonValues(file).flatMap((v) => stringsIn(v))) texts.push(s, chatPrompt(s), chatReply(s));
+    for (const s of readJsonValues(file).flatMap((v) => modelStrings(v))) texts.push(s, chatPrompt(s), chatReply(s));
     out.push({ file: rel(file), texts, general: false });
   }
   const facts = loadFacts();
