@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { shapeRewards } from '../lib/rewards';
+import { gae } from '../lib/losses';
+
+function closeGrid(actual: number[][], expected: number[][], tol = 1e-12): void {
+  assert.equal(actual.length, expected.length);
+  actual.forEach((row, i) => row.forEach((v, t) => assert.ok(Math.abs(v - expected[i][t]) <= tol, `[${i}][${t}]: expected ${expected[i][t]}, got ${v}`)));
+}
+
+// Row 0: prompt token, three response tokens ending with EOS, padding. Row 1: two response tokens, cut off (no EOS).
+const scores = [2, 1];
+const kl = [[9, 0.5, 0.2, 0.1, 9], [9, 0.3, 0.4, 9, 9]];
+const mask = [[0, 1, 1, 1, 0], [0, 1, 1, 0, 0]];
+
+test('per-token reward: −β·KL on every response token, the score on the last one, 0 elsewhere', () => {
+  closeGrid(shapeRewards(scores, kl, mask, { beta: 0.1 }), [
+    [0, -0.05, -0.02, -0.01 + 2, 0],
+    [0, -0.03, -0.04 + 1, 0, 0],
+  ]);
+  closeGrid(shapeRewards(scores, kl, mask, { beta: 0 }), [[0, 0, 0, 2, 0], [0, 0, 1, 0, 0]]);
+});
+
+test('a response that never emitted EOS has the penalty subtracted from its score', () => {
+  closeGrid(shapeRewards(scores, kl, mask, { beta: 0.1, endedWithEos: [true, false], noEosPenalty: 0.5 }), [
+    [0, -0.05, -0.02, -0.01 + 2, 0],
+    [0, -0.03, -0.04 + 1 - 0.5, 0, 0],
+  ]);
+});
+
+test('the shaped rewards feed gae (zeros at masked positions) and bad inputs are refused', () => {
+  const rewards = shapeRewards(scores, kl, mask, { beta: 0.1 });
+  const zeroValues = mask.map((row) => row.map(() => 0));
+  // With V = 0, γ = λ = 1 the advantage is the reward-to-go: row 0 → [0, 1.92, 1.97, 1.99, 0].
+  closeGrid(gae(rewards, zeroValues, mask, 1, 1).advantages, [[0, 1.92, 1.97, 1.99, 0], [0, 0.93, 0.96, 0, 0]], 1e-9);
+  assert.throws(() => shapeRewards(scores, kl, [[0, 1, 1, 1, 0], [0, 0, 0, 0, 0]], { beta: 0.1 }), /mask\[1\] has no response token/);
+  assert.throws(() => shapeRewards(scores, kl, mask, { beta: 0.1, noEosPenalty: 1 }), /noEosPenalty needs endedWithEos/);
+  assert.throws(() => shapeRewards([1], kl, mask, { beta: 0.1 }), /1 scores but kl has 2 rows/);
+  assert.throws(() => shapeRewards(scores, kl, mask, { beta: -1 }), /beta must be ≥ 0/);
+});
