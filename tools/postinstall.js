@@ -1,1 +1,33 @@
-console.log("postinstall placeholder")
+'use strict';
+// Runs after `npm install` / `npm ci` (package.json "install" script). It must never fail the install:
+// every step warns and carries on.
+//  1. builds the native kernels when tools/build-native.js exists (it warns by itself on failure);
+//  2. writes the project's Jupyter kernel spec .jupyter/kernels/rlhf-tslab/kernel.json (absolute paths,
+//     git-ignored), used through JUPYTER_PATH=.jupyter and by the headless notebook runner.
+
+const fs = require('fs');
+const path = require('path');
+const { spawnSync } = require('child_process');
+
+function step(name, fn) {
+  try {
+    fn();
+  } catch (err) {
+    console.warn(`postinstall: ${name} skipped: ${err && err.message ? err.message : err}`);
+  }
+}
+
+const root = path.resolve(__dirname, '..');
+
+step('native build', () => {
+  const script = path.join(root, 'tools', 'build-native.js');
+  if (!fs.existsSync(script)) return;
+  const r = spawnSync(process.execPath, [script], { cwd: root, stdio: 'inherit' });
+  if (r.error) throw r.error;
+});
+
+step('kernel spec', () => {
+  const { writeKernelSpec, projectJupyterPath } = require('./kernelspec');
+  const file = writeKernelSpec(path.join(projectJupyterPath, 'kernels'));
+  console.log(`postinstall: Jupyter kernel spec written to ${path.relative(root, file)} (use JUPYTER_PATH=.jupyter, or npm run kernel:install)`);
+});
