@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { display, escapeHtml, inNotebook } from '../lib/display';
+import { barsFigure, figureSummary, histogramFigure, linesFigure, plotlyBundle, plotlyLibrarySource } from '../lib/plot';
+
+test('outside a kernel, display prints the text/plain entry', () => {
+  assert.equal(inNotebook(), false);
+  const printed: unknown[] = [];
+  const log = console.log;
+  console.log = (...args: unknown[]) => { printed.push(...args); };
+  try {
+    display({ 'text/html': '<b>x</b>', 'text/plain': 'x' });
+    display({ 'image/png': 'AAAA' });
+  } finally {
+    console.log = log;
+  }
+  assert.deepEqual(printed, ['x', '[output of type image/png]']);
+});
+
+test('escapeHtml escapes the five special characters', () => {
+  assert.equal(escapeHtml(`<a href="x">Tom & 'Jerry'</a>`), '&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;');
+});
+
+test('linesFigure: one scatter trace per series, x defaults to 0..n-1, lengths checked', () => {
+  const fig = linesFigure({ train: [3, 2, 1], eval: { x: [0, 10], y: [2.5, 1.5] } }, { title: 'loss', xLabel: 'step' });
+  assert.deepEqual(fig.data[0], { type: 'scatter', mode: 'lines', name: 'train', x: [0, 1, 2], y: [3, 2, 1] });
+  assert.deepEqual(fig.data[1].x, [0, 10]);
+  assert.deepEqual(fig.layout.title, { text: 'loss' });
+  assert.deepEqual(fig.layout.xaxis, { title: { text: 'step' }, automargin: true });
+  assert.throws(() => linesFigure({ bad: { x: [1, 2], y: [1] } }), /series "bad" has 2 x values and 1 y values/);
+});
+
+test('barsFigure: plain and grouped bars', () => {
+  assert.deepEqual(barsFigure({ capital: 236, symbol: 100 }).data, [{ type: 'bar', name: 'value', x: ['capital', 'symbol'], y: [236, 100] }]);
+  const g = barsFigure({ sft: { gold: 0.4, rm: 0.5 }, ppo: { gold: 0.7, rm: 0.9 } });
+  assert.equal(g.layout.barmode, 'group');
+  assert.deepEqual(g.data.map((t) => [t.name, t.x, t.y]), [['sft', ['gold', 'rm'], [0.4, 0.5]], ['ppo', ['gold', 'rm'], [0.7, 0.9]]]);
+});
+
+test('histogramFigure: overlaid samples with a bin count', () => {
+  const h = histogramFigure({ chosen: [1, 2], rejected: [0] }, { bins: 10 });
+  assert.equal(h.layout.barmode, 'overlay');
+  assert.deepEqual(h.data.map((t) => [t.type, t.name, t.nbinsx]), [['histogram', 'chosen', 10], ['histogram', 'rejected', 10]]);
+});
+
+test('plotlyBundle: three MIME types; the library only when asked; no way out of the <script>', () => {
+  const fig = linesFigure({ 'evil</script><script>alert(1)</script>': [1, 2] }, { title: 'T' });
+  const without = plotlyBundle(fig, { includeLibrary: false, divId: 'p1' });
+  assert.deepEqual(Object.keys(without).sort(), ['application/vnd.plotly.v1+json', 'text/html', 'text/plain']);
+  const html = without['text/html'] as string;
+  assert.match(html, /^<div id="p1" class="rlhf-plot"/);
+  assert.match(html, /Plotly\.newPlot\("p1", fig\.data, fig\.layout, fig\.config\)/);
+  assert.equal(html.split('</script>').length - 1, 1, 'the only </script> is the closing tag of the drawing script');
+  const json = without['application/vnd.plotly.v1+json'] as { data: unknown[]; config: Record<string, unknown> };
+  assert.equal(json.data.length, 1);
+  assert.equal(json.config.displaylogo, false);
+  const withLib = plotlyBundle(fig, { includeLibrary: true, divId: 'p1' })['text/html'] as string;
+  assert.ok(withLib.includes(plotlyLibrarySource()), 'plotly.js inlined from node_modules');
+  assert.match(plotlyLibrarySource().slice(0, 200), /plotly\.js \(cartesian - minified\)/);
+});
+
+test('figureSummary says what the chart holds', () => {
+  assert.equal(figureSummary(linesFigure({ a: [1, 2, 3], b: [4] }, { title: 'loss' })), '[plot "loss": 2 traces (a, b), 4 points]');
+  assert.equal(figureSummary(barsFigure({ x: 1 })), '[plot: 1 trace (value), 1 points]');
+});
