@@ -10,7 +10,8 @@ import { Rng } from '../lib/rng';
 import { judge } from '../lib/judge';
 import { loadDemonstrations, loadPromptSet } from '../lib/world';
 import { STYLES, standInSamples } from '../lib/responseStyles';
-import { DEFAULT_PANEL, rankWithPanel } from '../lib/labelers';
+import { DEFAULT_PANEL, panelWith, rankWithPanel } from '../lib/labelers';
+import { NEUTRAL_WEIGHTS } from '../lib/judge';
 import { goldAgreement, labelerAgreement, recordsToPairGroups, type RankingRecord } from '../lib/preferences';
 
 const facts = loadFacts();
@@ -65,3 +66,9 @@ for (const c of DEFAULT_PANEL) {
   console.log(`  ${c.id} vs gold ${pct(perLabeler.byLabeler[c.id].agreement)}  — ${c.description}`);
 }
 for (const [k, a] of Object.entries(inter.byPair)) console.log(`  ${k}: ${pct(a.agreement)}`);
+
+// For comparison: the same panel with noise only (neutral weights, no lapses) — the too-clean labels of the prototype.
+const noiseOnly = rankWithPanel(sets, { assignment: 'all', panel: panelWith({ weights: { ...NEUTRAL_WEIGHTS }, lapseRate: 0 }) });
+const noiseOnlyRotation: RankingRecord[] = noiseOnly.records.map((r, i) => ({ ...r, labels: [r.labels[i % DEFAULT_PANEL.length]] }));
+console.log(`\nNoise only (same σ, neutral weights, no lapses): agreement between labelers ${pct(labelerAgreement(noiseOnly.records).agreement)}, ` +
+  `noise ceiling ${pct(goldAgreement(noiseOnlyRotation, goldScores).agreement)}`);
