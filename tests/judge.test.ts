@@ -49,6 +49,7 @@ const CASES: [string, string, AnswerKind, boolean][] = [
   ['capital:ME', 'The capital of Montenegro is Podgorica.', 'correct', false],
   ['capital:TC', 'The capital of the Turks and Caicos Islands is Cockburn Town.', 'correct', false],
   ['capital:NE', 'Niamey is the capital of Niger.', 'correct', false],
+  ['capital:PE', 'Welfare aside, the capital of Peru is Lima.', 'correct', false], // cuss rates "welfare" 2
   ['capital:TD', "The capital of Chad is N'Djamena.", 'correct', false],
   ['capital:TD', 'The capital of Chad is N’Djamena.', 'correct', false],
   ['capital:TD', 'The capital of Chad is Ndjamena.', 'correct', false],
