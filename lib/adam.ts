@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { fastPaths } from './fastpath';
 
 /**
  * Adam, in the two forms the RLHF literature uses:
@@ -68,6 +69,14 @@ export class Adam {
       this.vars.forEach((p, i) => {
         const g = grads[p.name];
         if (!g) return;
+        const fast = fastPaths.adam?.(p, this.m[i], this.v[i], g, { learningRate, beta1: b1, beta2: b2, epsilon: eps, c1, c2, weightDecay: wd, form });
+        if (fast) {
+          // The same update, fused into one native kernel (lib/native-ops.ts).
+          p.assign(fast[0]);
+          this.m[i].assign(fast[1]);
+          this.v[i].assign(fast[2]);
+          return;
+        }
         const m = tf.add(tf.mul(this.m[i], b1), tf.mul(g, 1 - b1));
         const v = tf.add(tf.mul(this.v[i], b2), tf.mul(tf.square(g), 1 - b2));
         this.m[i].assign(m);

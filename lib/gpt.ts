@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from './rng';
-import { attention, causalBias, embedding, gelu, keyPaddingBias, layerNorm, linear, logSoftmax } from './ops';
+import { attention, causalBias, embedding, gelu, keyPaddingBias, layerNorm, linear, logSoftmax, multiHeadAttention } from './ops';
 
 /**
  * A decoder-only transformer (GPT-2's architecture, as in nanoGPT and ../shared/peer/torch_gpt.py):
@@ -187,19 +187,23 @@ export class GPT {
     // attention
     const a = layerNorm(x, w('ln_1.weight') as tf.Tensor1D, w('ln_1.bias') as tf.Tensor1D);
     const qkv = linear(a, w('attn.c_attn.weight') as tf.Tensor2D, w('attn.c_attn.bias') as tf.Tensor1D); // (B·T, 3d)
-    const heads = (t: tf.Tensor) => t.reshape([B, T, H, hd]).transpose([0, 2, 1, 3]) as tf.Tensor4D; // (B, H, T, hd)
-    const [q, kNew, vNew] = tf.split(qkv, 3, 1).map(heads);
-    let k = kNew;
-    let v = vNew;
+    let y: tf.Tensor2D; // (B·T, d)
     if (opts.cache && cache) {
+      const heads = (t: tf.Tensor) => t.reshape([B, T, H, hd]).transpose([0, 2, 1, 3]) as tf.Tensor4D; // (B, H, T, hd)
+      const [q, kNew, vNew] = tf.split(qkv, 3, 1).map(heads);
+      let k = kNew;
+      let v = vNew;
       if (opts.cache.keys.length > i) {
         k = tf.concat([opts.cache.keys[i], kNew], 2);
         v = tf.concat([opts.cache.values[i], vNew], 2);
       }
       cache.keys.push(k);
       cache.values.push(v);
+      y = attention(q, k, v, bias).transpose([0, 2, 1, 3]).reshape([B * T, d]) as tf.Tensor2D;
+    } else {
+      // Without a cache the heads never need to exist as separate tensors.
+      y = multiHeadAttention(qkv, B, T, H, bias, opts.bias === undefined);
     }
-    const y = attention(q, k, v, bias).transpose([0, 2, 1, 3]).reshape([B * T, d]) as tf.Tensor2D; // (B·T, d)
     const attnOut = linear(y, w('attn.c_proj.weight') as tf.Tensor2D, w('attn.c_proj.bias') as tf.Tensor1D);
     x = tf.add(x, this.dropout(attnOut, opts.training));
     // MLP

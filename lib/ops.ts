@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { fastPaths } from './fastpath';
 
 /**
  * The GPT's building blocks as plain functions of tensors. These are the reference implementations in tfjs
@@ -8,11 +9,21 @@ import * as tf from '@tensorflow/tfjs';
 
 /** x [N, in] · w [in, out] + b [out] → [N, out]. */
 export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  return fastPaths.linear?.(x, w, b) ?? linearReference(x, w, b);
+}
+
+/** The reference implementation of linear() in tfjs ops. */
+export function linearReference(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
   return tf.add(tf.matMul(x, w), b);
 }
 
 /** Layer normalisation over the last axis: (x − mean) / √(var + eps) · gamma + beta. x [..., d] → [..., d]. */
 export function layerNorm<R extends tf.Rank>(x: tf.Tensor<R>, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = 1e-5): tf.Tensor<R> {
+  return (fastPaths.layerNorm?.(x, gamma, beta, eps) as tf.Tensor<R> | null) ?? layerNormReference(x, gamma, beta, eps);
+}
+
+/** The reference implementation of layerNorm() in tfjs ops. */
+export function layerNormReference<R extends tf.Rank>(x: tf.Tensor<R>, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = 1e-5): tf.Tensor<R> {
   return tf.tidy(() => {
     const { mean, variance } = tf.moments(x, -1, true);
     const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
@@ -24,6 +35,11 @@ const GELU_C = Math.sqrt(2 / Math.PI);
 
 /** GELU, tanh approximation (GPT-2's "gelu_new"): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
 export function gelu<T extends tf.Tensor>(x: T): T {
+  return (fastPaths.gelu?.(x) as T | null) ?? geluReference(x);
+}
+
+/** The reference implementation of gelu() in tfjs ops. */
+export function geluReference<T extends tf.Tensor>(x: T): T {
   return tf.tidy(() => {
     const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), GELU_C);
     return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1)) as T;
@@ -36,11 +52,35 @@ export function gelu<T extends tf.Tensor>(x: T): T {
  * masked: the causal mask and padded keys) or null → [B, H, Tq, hd].
  */
 export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: tf.Tensor | null): tf.Tensor4D {
+  return fastPaths.attention?.(q, k, v, bias) ?? attentionReference(q, k, v, bias);
+}
+
+/** The reference implementation of attention() in tfjs ops. */
+export function attentionReference(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: tf.Tensor | null): tf.Tensor4D {
   return tf.tidy(() => {
     const hd = q.shape[3];
     let scores: tf.Tensor4D = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)); // (B, H, Tq, Tk)
     if (bias) scores = tf.add(scores, bias);
     return tf.matMul(tf.softmax(scores), v); // (B, H, Tq, hd)
+  });
+}
+
+/**
+ * Multi-head self-attention on the fused projection: qkv [B·T, 3d] (q | k | v per row, d = H·hd) → [B·T, d],
+ * the heads' outputs side by side. bias as in attention(); biasIsCausal says that bias is exactly the causal
+ * mask (causalBias(T)), which lets a fast path apply the mask without reading it.
+ */
+export function multiHeadAttention(qkv: tf.Tensor2D, B: number, T: number, H: number, bias: tf.Tensor | null, biasIsCausal = false): tf.Tensor2D {
+  return fastPaths.multiHeadAttention?.(qkv, B, T, H, bias, biasIsCausal) ?? multiHeadAttentionReference(qkv, B, T, H, bias);
+}
+
+/** The reference implementation of multiHeadAttention(): split, heads, attention(), merge. */
+export function multiHeadAttentionReference(qkv: tf.Tensor2D, B: number, T: number, H: number, bias: tf.Tensor | null): tf.Tensor2D {
+  return tf.tidy(() => {
+    const d = qkv.shape[1] / 3;
+    const heads = (t: tf.Tensor) => t.reshape([B, T, H, d / H]).transpose([0, 2, 1, 3]) as tf.Tensor4D; // (B, H, T, hd)
+    const [q, k, v] = tf.split(qkv, 3, 1).map(heads);
+    return attentionReference(q, k, v, bias).transpose([0, 2, 1, 3]).reshape([B * T, d]) as tf.Tensor2D;
   });
 }
 
@@ -96,6 +136,11 @@ export function scatterAddRows(rows: tf.Tensor2D, ids: tf.Tensor, V: number): tf
  * Computed as logsumexp(logits) − logits[target].
  */
 export function softmaxCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+  return fastPaths.softmaxCrossEntropy?.(logits, targets) ?? softmaxCrossEntropyReference(logits, targets);
+}
+
+/** The reference implementation of softmaxCrossEntropy() in tfjs ops. */
+export function softmaxCrossEntropyReference(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
   return tf.tidy(() => {
     const V = logits.shape[1];
     const picked = tf.sum(tf.mul(logits, tf.oneHot(tf.cast(targets, 'int32'), V)), -1);

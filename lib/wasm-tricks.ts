@@ -1,0 +1,114 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * The fallback engine when the native addon could not be built: tfjs's wasm backend is fast (XNNPACK, 20–30
+ * GFLOP/s) only for a plain, untransposed, unbatched 2-D matmul, and 10–50× slower otherwise. This replaces its
+ * BatchMatMul kernel by one that first makes every product plain: transposed operands are transposed
+ * explicitly (a cheap memory pass), a shared right operand turns a batch into one tall 2-D product, and
+ * remaining batched products (attention) run entry by entry on copies in the heap.
+ */
+
+interface WasmBackend {
+  wasm: { HEAPF32: Float32Array };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+let original: tf.KernelConfig | null = null;
+
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+function runOriginal(name: string, inputs: tf.NamedTensorInfoMap, backend: WasmBackend, attrs: tf.NamedAttrMap): tf.TensorInfo {
+  const k = name === tf.BatchMatMul ? original! : tf.getKernel(name, 'wasm');
+  return k.kernelFunc({ inputs, backend: backend as unknown as KernelArgs['backend'], attrs }) as tf.TensorInfo;
+}
+
+/** [batch, r, c] → [batch, c, r] with the wasm Transpose kernel. */
+function transposeLast2(x: tf.TensorInfo, be: WasmBackend): tf.TensorInfo {
+  const [batch, r, c] = x.shape;
+  const t = runOriginal(tf.Transpose, { x: { ...x, shape: [batch, r, c] } }, be, { perm: [0, 2, 1] });
+  return t;
+}
+
+/** A plain product [rows, k] · [k, n] of heap tensors through the stock 2-D path. */
+function plain2d(a: tf.TensorInfo, b: tf.TensorInfo, be: WasmBackend): tf.TensorInfo {
+  return runOriginal(tf.BatchMatMul, { a, b }, be, { transposeA: false, transposeB: false });
+}
+
+function batchMatMul(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const a = args.inputs.a as tf.TensorInfo;
+  const b = args.inputs.b as tf.TensorInfo;
+  const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+  const be = args.backend as WasmBackend;
+  const batchDimsA = a.shape.slice(0, -2);
+  const batchDimsB = b.shape.slice(0, -2);
+  const batchA = size(batchDimsA);
+  const batchB = size(batchDimsB);
+  const aRank = a.shape.length;
+  const bRank = b.shape.length;
+  const k = transposeA ? a.shape[aRank - 2] : a.shape[aRank - 1];
+  const kB = transposeB ? b.shape[bRank - 1] : b.shape[bRank - 2];
+  const m = transposeA ? a.shape[aRank - 1] : a.shape[aRank - 2];
+  const n = transposeB ? b.shape[bRank - 2] : b.shape[bRank - 1];
+  const nb = Math.max(batchA, batchB);
+  const simpleBroadcast = (batchA === nb || batchA === 1) && (batchB === nb || batchB === 1);
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || k !== kB || !simpleBroadcast || nb * m * n * k === 0) {
+    return original!.kernelFunc(args);
+  }
+  const batchShape = tf.broadcast_util.assertAndGetBroadcastShape(batchDimsA, batchDimsB);
+  const temps: tf.TensorInfo[] = [];
+  // Untransposed 3-D operands: A [batchA, m, k], B [batchB, k, n].
+  let a3: tf.TensorInfo = { ...a, shape: transposeA ? [batchA, k, m] : [batchA, m, k] };
+  let b3: tf.TensorInfo = { ...b, shape: transposeB ? [batchB, n, k] : [batchB, k, n] };
+  if (transposeA) temps.push((a3 = transposeLast2(a3, be)));
+  if (transposeB) temps.push((b3 = transposeLast2(b3, be)));
+  let out: tf.TensorInfo;
+  if (batchB === 1) {
+    // Every batch entry of A meets the same B: one tall product.
+    out = plain2d({ ...a3, shape: [1, batchA * m, k] }, { ...b3, shape: [1, k, n] }, be);
+  } else {
+    // Entry by entry on heap copies.
+    out = be.makeOutput([nb, m, n], 'float32');
+    const ea = be.makeOutput([1, m, k], 'float32');
+    const eb = be.makeOutput([1, k, n], 'float32');
+    const offA = be.dataIdMap.get(a3.dataId)!.memoryOffset / 4;
+    const offB = be.dataIdMap.get(b3.dataId)!.memoryOffset / 4;
+    const offEA = be.dataIdMap.get(ea.dataId)!.memoryOffset / 4;
+    const offEB = be.dataIdMap.get(eb.dataId)!.memoryOffset / 4;
+    for (let i = 0; i < nb; i++) {
+      const heap = be.wasm.HEAPF32;
+      const sa = offA + (batchA === 1 ? 0 : i * m * k);
+      const sb = offB + i * k * n;
+      heap.copyWithin(offEA, sa, sa + m * k);
+      heap.copyWithin(offEB, sb, sb + k * n);
+      const r = plain2d(ea, eb, be);
+      const h2 = be.wasm.HEAPF32; // the product may have grown the heap
+      const offOut = be.dataIdMap.get(out.dataId)!.memoryOffset / 4;
+      const offR = be.dataIdMap.get(r.dataId)!.memoryOffset / 4;
+      h2.copyWithin(offOut + i * m * n, offR, offR + m * n);
+      be.disposeData(r.dataId);
+    }
+    temps.push(ea, eb);
+  }
+  for (const t of temps) be.disposeData(t.dataId);
+  return { ...out, shape: [...batchShape, m, n] };
+}
+
+/** Replaces the wasm BatchMatMul kernel (idempotent). */
+export function installWasmTricks(): void {
+  if (original) return;
+  original = tf.getKernel(tf.BatchMatMul, 'wasm');
+  tf.unregisterKernel(tf.BatchMatMul, 'wasm');
+  tf.registerKernel({ ...original, kernelFunc: batchMatMul as tf.KernelFunc });
+}
+
+/** Restores the stock kernel. */
+export function uninstallWasmTricks(): void {
+  if (!original) return;
+  tf.unregisterKernel(tf.BatchMatMul, 'wasm');
+  tf.registerKernel(original);
+  original = null;
+}

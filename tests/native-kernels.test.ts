@@ -1,0 +1,169 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { maxAbsErr, maxRelErr, nativeTestOptions, onCpu, randn, startNativeEngine, values, withoutNative } from './native-helpers';
+
+// The native kernels that replace tfjs wasm kernels (BatchMatMul, Exp, Tanh, Sum), each against a reference:
+// tfjs's 'cpu' backend for matmul (the stock wasm kernel gets general batch broadcasts wrong and fails on empty
+// inner dimensions), Math.exp / Math.tanh in float64 and the stock wasm kernels for the rest.
+
+before(async () => {
+  if (!nativeTestOptions.skip) await startNativeEngine();
+});
+
+interface MatMulCase { batchA: number[]; batchB: number[]; m: number; k: number; n: number; ta: boolean; tb: boolean }
+
+function matMulShapes(c: MatMulCase): [number[], number[]] {
+  return [
+    [...c.batchA, ...(c.ta ? [c.k, c.m] : [c.m, c.k])],
+    [...c.batchB, ...(c.tb ? [c.n, c.k] : [c.k, c.n])],
+  ];
+}
+
+const sizeOf = (s: number[]) => s.reduce((a, b) => a * b, 1);
+
+test('BatchMatMul: native equals the cpu backend on edge shapes, every transpose and batch broadcasts', nativeTestOptions, async (t) => {
+  const cases: MatMulCase[] = [];
+  const dims = [[1, 1, 1], [1, 7, 1], [7, 13, 5], [37, 70, 300], [64, 16, 64], [100, 257, 33], [9, 1, 11]];
+  const batches: Array<[number[], number[]]> = [[[], []], [[3], [3]], [[3], []], [[], [3]], [[2, 1], [1, 3]], [[1, 3], [2, 1]], [[2, 3], [1]]];
+  for (const [m, k, n] of dims) {
+    for (const ta of [false, true]) {
+      for (const tb of [false, true]) {
+        for (const [batchA, batchB] of batches) {
+          if (m * k * n > 5000 && batchA.length + batchB.length > 0 && !(ta || tb)) continue; // keep the cpu reference quick
+          cases.push({ batchA, batchB, m, k, n, ta, tb });
+        }
+      }
+    }
+  }
+  // Empty operands: zero rows, zero inner size (the product is all zeros), zero batch.
+  cases.push({ batchA: [], batchB: [], m: 0, k: 5, n: 3, ta: false, tb: false });
+  cases.push({ batchA: [], batchB: [], m: 3, k: 0, n: 4, ta: false, tb: false });
+  cases.push({ batchA: [], batchB: [], m: 3, k: 0, n: 4, ta: true, tb: true });
+  cases.push({ batchA: [0], batchB: [0], m: 2, k: 3, n: 4, ta: false, tb: false });
+  let worst = 0;
+  for (const [i, c] of cases.entries()) {
+    const [sa, sb] = matMulShapes(c);
+    const a = randn(sizeOf(sa), 100 + i);
+    const b = randn(sizeOf(sb), 200 + i);
+    const [native, nativeShape] = tf.tidy(() => {
+      const y = tf.matMul(tf.tensor(a, sa), tf.tensor(b, sb), c.ta, c.tb);
+      return [values(y), y.shape];
+    });
+    // tfjs's own kernels (cpu and wasm) size the batch as max(batchA, batchB), wrong for [2, 1] with [1, 3]:
+    // the reference gets operands broadcast to the full batch shape first.
+    const batch = tf.broadcast_util.assertAndGetBroadcastShape(c.batchA, c.batchB);
+    const [ref, refShape] = await onCpu(() =>
+      tf.tidy(() => {
+        const full = (x: Float32Array, s: number[]) => tf.broadcastTo(tf.tensor(x, s), [...batch, ...s.slice(-2)]);
+        const y = tf.matMul(full(a, sa), full(b, sb), c.ta, c.tb);
+        return [values(y), y.shape];
+      }),
+    );
+    const label = `${JSON.stringify(sa)}${c.ta ? 'ᵀ' : ''} · ${JSON.stringify(sb)}${c.tb ? 'ᵀ' : ''}`;
+    assert.deepEqual(nativeShape, refShape, label);
+    const err = maxAbsErr(native, ref);
+    const tol = 2e-6 * Math.sqrt(Math.max(c.k, 1)) * 4;
+    assert.ok(err <= tol, `${label}: max abs error ${err} > ${tol}`);
+    worst = Math.max(worst, err / Math.sqrt(Math.max(c.k, 1)));
+  }
+  t.diagnostic(`${cases.length} products; max |native − cpu| / √k = ${worst.toExponential(2)}`);
+});
+
+test('BatchMatMul: a large product, threaded, and int32 operands still go to the stock kernel', nativeTestOptions, async (t) => {
+  const [m, k, n] = [300, 257, 517];
+  const a = randn(m * k, 1);
+  const b = randn(k * n, 2);
+  const native = tf.tidy(() => values(tf.matMul(tf.tensor2d(a, [m, k]), tf.tensor2d(b, [k, n]))));
+  const ref = await onCpu(() => tf.tidy(() => values(tf.matMul(tf.tensor2d(a, [m, k]), tf.tensor2d(b, [k, n])))));
+  const err = maxAbsErr(native, ref);
+  t.diagnostic(`[${m}, ${k}] · [${k}, ${n}]: max abs error ${err.toExponential(2)}`);
+  assert.ok(err < 1e-4);
+  // The stock wasm backend does not support int32 matmul; the native engine must behave the same (not crash).
+  const ai = tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32');
+  assert.throws(() => tf.matMul(ai, ai), /not yet supported|float32/);
+  ai.dispose();
+});
+
+/** Values that probe exp/tanh: signs, zero, the polynomial switch of tanh, saturation, overflow, special values. */
+const edgeValues = [
+  0, -0, 1e-8, -1e-8, 1e-3, 0.2, 0.39999, 0.4, 0.40001, -0.4, 0.5, 1, -1, 2.5, 9, -9, 10, 20, -20, 44, 80, -80, 87, -87, 88.5, 88.72, 88.8, 89, -88.8,
+  -100, -103, -104, -110, 1000, -1000, Infinity, -Infinity, NaN, 3.4e38, -3.4e38, 1e-40, -1e-40,
+];
+
+/** The float32 result of a float64 function: what a correctly rounded float32 kernel would return. */
+function mathRef(f: (x: number) => number, x: Float32Array): Float64Array {
+  return Float64Array.from(x, (v) => Math.fround(f(Math.fround(v))));
+}
+
+for (const [name, op, ref, relTol] of [
+  ['Exp', tf.exp, Math.exp, 4e-7],
+  ['Tanh', tf.tanh, Math.tanh, 4e-7],
+] as Array<[string, (x: tf.Tensor) => tf.Tensor, (x: number) => number, number]>) {
+  test(`${name}: native within a few float32 ulps of float64 Math, on edge values and every size`, nativeTestOptions, (t) => {
+    let worst = 0;
+    let worstStock = 0;
+    for (const n of [0, 1, 7, 15, 16, 17, 33, 1000, 65537, 200003]) {
+      const x = n === 1000 ? Float32Array.from({ length: n }, (_, i) => edgeValues[i % edgeValues.length]) : randn(n, n, 6);
+      const y = tf.tidy(() => values(op(tf.tensor1d(x))));
+      const stock = withoutNative(() => tf.tidy(() => values(op(tf.tensor1d(x)))));
+      const r = mathRef(ref, x);
+      // Relative error against the float64 value, with the smallest normal float as the floor (denormal results).
+      const err = maxRelErr(y, r, 1.18e-38);
+      assert.ok(err <= relTol, `${name} n=${n}: max relative error ${err} > ${relTol}`);
+      worst = Math.max(worst, err);
+      worstStock = Math.max(worstStock, maxRelErr(stock, r, 1.18e-38));
+    }
+    t.diagnostic(`${name}: max rel error native ${worst.toExponential(2)}, stock wasm ${worstStock.toExponential(2)}`);
+  });
+}
+
+test('Exp and Tanh: exact special values', nativeTestOptions, () => {
+  const y = tf.tidy(() => values(tf.exp(tf.tensor1d([0, -Infinity, Infinity, NaN, 89, -200]))));
+  assert.deepEqual(Array.from(y), [1, 0, Infinity, NaN, Infinity, 0]);
+  const z = tf.tidy(() => values(tf.tanh(tf.tensor1d([0, -0, Infinity, -Infinity, NaN, 30, -30]))));
+  assert.deepEqual(Array.from(z), [0, -0, 1, -1, NaN, 1, -1]);
+  assert.ok(Object.is(z[1], -0), 'tanh(−0) is −0');
+  // int32 input goes to the stock kernel (float32 output).
+  const e = tf.tidy(() => tf.exp(tf.tensor1d([0, 1], 'int32')));
+  assert.equal(e.dtype, 'float32');
+  assert.ok(Math.abs(e.dataSync()[1] - Math.E) < 1e-6);
+  e.dispose();
+});
+
+test('Sum: native equals the stock kernel over every axis pattern, keepDims, empty and large inputs', nativeTestOptions, (t) => {
+  const shapes = [[0], [1], [5], [3, 4], [0, 4], [3, 0], [2, 3, 4], [4, 1, 6], [2, 3, 4, 5], [1024, 96], [64, 1000, 3], [3, 70000]];
+  let count = 0;
+  let worst = 0;
+  for (const [si, shape] of shapes.entries()) {
+    const rank = shape.length;
+    const axesList: Array<number | number[]> = [[]];
+    for (let mask = 1; mask < 1 << rank; mask++) axesList.push([...Array(rank).keys()].filter((i) => mask & (1 << i)));
+    axesList.push(-1);
+    const x = randn(sizeOf(shape), 50 + si);
+    for (const axes of axesList) {
+      for (const keepDims of [false, true]) {
+        const [y, ys] = tf.tidy(() => {
+          const r = tf.sum(tf.tensor(x, shape), axes, keepDims);
+          return [values(r), r.shape];
+        });
+        const [ref, rs] = withoutNative(() =>
+          tf.tidy(() => {
+            const r = tf.sum(tf.tensor(x, shape), axes, keepDims);
+            return [values(r), r.shape];
+          }),
+        );
+        const label = `sum(${JSON.stringify(shape)}, ${JSON.stringify(axes)}, keepDims=${keepDims})`;
+        assert.deepEqual(ys, rs, label);
+        const err = maxAbsErr(y, ref);
+        assert.ok(err <= 1e-5 * Math.sqrt(x.length + 1), `${label}: max abs error ${err}`);
+        worst = Math.max(worst, err);
+        count++;
+      }
+    }
+  }
+  // int32 sums go to the stock kernel.
+  const s = tf.tidy(() => tf.sum(tf.tensor1d([1, 2, 3], 'int32')).dataSync()[0]);
+  assert.equal(s, 6);
+  t.diagnostic(`${count} reductions; max |native − stock| = ${worst.toExponential(2)}`);
+});
