@@ -1,0 +1,220 @@
+/**
+ * The engine benchmark (not a test): prints one JSON object per line.
+ *   {"kind":"train","config":"c","engine":"wasm+native","msPerStep":..,"tokensPerSec":..,"steps":..}
+ *   {"kind":"sample","config":"b","engine":..,"kvCache":true,"ms":..}
+ *   {"kind":"gemm","m":..,"k":..,"n":..,"gflops":..}
+ * Configs (a), (b), (c) of ENGINE.md with the model of lib/gpt.ts (the same as bench/torch_gpt.py): Adam lr 1e-3,
+ * fp32, 1024 tokens per step, median of the timed steps after warm-up.
+ *
+ * Usage: npm run bench -- [--engine NAME] [--config a,b,c] [--steps N] [--warmup W] [--no-gemm] [--no-sample]
+ *                         [--no-train] [--peer] [--nocache]
+ *   --engine   wasm-native (default: what initEngine picks) | wasm | wasm-stock | cpu | node
+ *   --peer     also run the PyTorch peer (bench/torch_gpt.py, /usr/bin/python3 with python3-torch) in the same
+ *              run, alternating with ours config by config, and print ratios {"kind":"ratio",...}.
+ *   --nocache  also time sampling without the KV cache.
+ */
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { Adam } from '../lib/adam';
+import { initEngine, EngineInfo } from '../lib/engine';
+import { GPT, GPTConfig } from '../lib/gpt';
+import { lmLoss } from '../lib/lm';
+import { repoRoot } from '../lib/paths';
+import { Rng } from '../lib/rng';
+import { generate } from '../lib/sampling';
+
+interface BenchConfig { vocab: number; d: number; L: number; H: number; T: number; B: number }
+
+/** ENGINE.md's configs (identical to the peer's CONFIGS). */
+export const benchConfigs: Record<string, BenchConfig> = {
+  a: { vocab: 2048, d: 64, L: 2, H: 4, T: 64, B: 16 },
+  b: { vocab: 4096, d: 128, L: 4, H: 4, T: 64, B: 16 },
+  c: { vocab: 8192, d: 256, L: 6, H: 8, T: 128, B: 8 },
+};
+
+interface Args {
+  engine?: string;
+  configs: string[];
+  steps: number;
+  warmup: number;
+  gemm: boolean;
+  sample: boolean;
+  train: boolean;
+  peer: boolean;
+  nocache: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { configs: ['a', 'b', 'c'], steps: 10, warmup: 3, gemm: true, sample: true, train: true, peer: false, nocache: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const val = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--engine') a.engine = val();
+    else if (arg === '--config' || arg === '--configs') a.configs = val().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (arg === '--steps') a.steps = Number(val());
+    else if (arg === '--warmup') a.warmup = Number(val());
+    else if (arg === '--no-gemm') a.gemm = false;
+    else if (arg === '--no-sample') a.sample = false;
+    else if (arg === '--no-train') a.train = false;
+    else if (arg === '--peer') a.peer = true;
+    else if (arg === '--nocache') a.nocache = true;
+    else throw new Error(`unknown argument ${arg}`);
+  }
+  for (const c of a.configs) if (!benchConfigs[c]) throw new Error(`unknown config "${c}" (a, b or c)`);
+  if (!(a.steps >= 1)) throw new Error('--steps must be ≥ 1');
+  return a;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((p, q) => p - q);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const round = (x: number, digits = 2) => Number(x.toFixed(digits));
+const emit = (o: object) => console.log(JSON.stringify(o));
+
+function gptConfig(c: BenchConfig): GPTConfig {
+  return { vocabSize: c.vocab, contextLength: c.T, dModel: c.d, nLayers: c.L, nHeads: c.H, dropout: 0 };
+}
+
+/** Training steps (forward + backward + Adam) on a fixed random batch; returns per-step ms and losses. */
+export function timeTraining(c: BenchConfig, steps: number, warmup: number): { ms: number[]; losses: number[] } {
+  const model = new GPT(gptConfig(c), { seed: 0 });
+  const opt = new Adam(model.params().values(), { learningRate: 1e-3 });
+  const rng = new Rng(7);
+  const tokens = tf.tensor2d(Array.from({ length: c.B }, () => Array.from({ length: c.T + 1 }, () => rng.int(c.vocab))), undefined, 'int32');
+  const ms: number[] = [];
+  const losses: number[] = [];
+  for (let i = 0; i < warmup + steps; i++) {
+    const t0 = performance.now();
+    const { value, grads } = tf.variableGrads(() => lmLoss(model, tokens));
+    opt.step(grads);
+    const loss = value.dataSync()[0];
+    tf.dispose(grads);
+    value.dispose();
+    const dt = performance.now() - t0;
+    if (i >= warmup) ms.push(dt);
+    losses.push(loss);
+  }
+  tokens.dispose();
+  opt.dispose();
+  model.dispose();
+  return { ms, losses };
+}
+
+/** Sampling 64 tokens for 8 one-token prompts (the peer's prompts: b·7 mod V); min of 3 runs after a warm-up. */
+export function timeSampling(c: BenchConfig, useCache: boolean): number {
+  const model = new GPT(gptConfig(c), { seed: 0 });
+  const prompts = Array.from({ length: 8 }, (_, b) => [(b * 7) % c.vocab]);
+  const run = (n: number) => generate(model, prompts, -1, { maxNewTokens: n, useCache, seed: 1 });
+  run(4);
+  const times: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    run(64);
+    times.push(performance.now() - t0);
+  }
+  model.dispose();
+  return Math.min(...times);
+}
+
+/** GEMM GFLOP/s of tf.matMul [m, k] · [k, n] (best of several). */
+function timeGemm(m: number, k: number, n: number): number {
+  const a = tf.randomNormal([m, k]);
+  const b = tf.randomNormal([k, n]);
+  const once = () => {
+    const t0 = performance.now();
+    const y = tf.matMul(a, b);
+    y.dataSync();
+    const dt = performance.now() - t0;
+    y.dispose();
+    return dt;
+  };
+  once();
+  const reps = Math.max(5, Math.min(50, Math.round(2e9 / (2 * m * n * k))));
+  let best = Infinity;
+  for (let r = 0; r < reps; r++) best = Math.min(best, once());
+  tf.dispose([a, b]);
+  return (2 * m * n * k) / (best * 1e6);
+}
+
+/** The GEMM shapes of a config's training step (forward; the backward products use the same sizes). */
+function gemmShapes(c: BenchConfig): Array<[number, number, number]> {
+  const N = c.B * c.T;
+  return [
+    [N, c.d, 3 * c.d],
+    [N, c.d, 4 * c.d],
+    [N, 4 * c.d, c.d],
+    [N, c.d, c.vocab],
+  ];
+}
+
+interface PeerResult { train?: number; sampleKv?: number; sampleNoCache?: number }
+
+/** Runs the PyTorch peer for one config; null if python3-torch is missing. */
+function runPeer(config: string, steps: number, sample: boolean): PeerResult | null {
+  const script = path.join(repoRoot, 'bench', 'torch_gpt.py');
+  const args = [script, config, '--threads', '1', '--steps', String(Math.max(steps, 10))];
+  if (sample) args.push('--sample');
+  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '2' }, timeout: 20 * 60 * 1000 });
+  if (r.status !== 0) {
+    console.error(`# peer failed (${r.error ? r.error.message : `exit ${r.status}`}): ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
+    console.error('# the peer needs PyTorch: apt-get update && apt-get install -y python3-torch');
+    return null;
+  }
+  const out: PeerResult = {};
+  for (const line of r.stdout.split('\n')) {
+    const train = /^RESULT torch train .* median=([\d.]+)/.exec(line);
+    if (train) out.train = Number(train[1]);
+    const s = /^RESULT torch sample .* mode=(\w+) .* total_ms=([\d.]+)/.exec(line);
+    if (s) {
+      if (s[1] === 'kv') out.sampleKv = Number(s[2]);
+      else out.sampleNoCache = Number(s[2]);
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const info: EngineInfo = await initEngine({ quiet: true, engine: args.engine });
+  const engine = info.name;
+  console.error(`# engine: ${info.name} — ${info.reason}`);
+  for (const name of args.configs) {
+    const c = benchConfigs[name];
+    const tokens = c.B * c.T;
+    let peer: PeerResult | null = null;
+    if (args.peer) peer = runPeer(name, args.steps, args.sample && name === 'b');
+    if (args.train) {
+      const { ms, losses } = timeTraining(c, args.steps, args.warmup);
+      const med = median(ms);
+      emit({ kind: 'train', config: name, engine, msPerStep: round(med), tokensPerSec: Math.round((tokens / med) * 1000), steps: ms.length, minMs: round(Math.min(...ms)), lastLoss: round(losses[losses.length - 1], 4) });
+      if (peer?.train) emit({ kind: 'ratio', what: 'train', config: name, engine, ours: round(med), torch: peer.train, ratio: round(med / peer.train, 3) });
+    }
+    if (args.sample && name === 'b') {
+      const kv = timeSampling(c, true);
+      emit({ kind: 'sample', config: name, engine, kvCache: true, ms: round(kv, 1), tokens: 64, batch: 8 });
+      if (peer?.sampleKv) emit({ kind: 'ratio', what: 'sample-kv', config: name, engine, ours: round(kv, 1), torch: peer.sampleKv, ratio: round(kv / peer.sampleKv, 3) });
+      if (args.nocache) {
+        const full = timeSampling(c, false);
+        emit({ kind: 'sample', config: name, engine, kvCache: false, ms: round(full, 1), tokens: 64, batch: 8 });
+        if (peer?.sampleNoCache) emit({ kind: 'ratio', what: 'sample-nocache', config: name, engine, ours: round(full, 1), torch: peer.sampleNoCache, ratio: round(full / peer.sampleNoCache, 3) });
+      }
+    }
+  }
+  if (args.gemm) {
+    const shapes = new Map<string, [number, number, number]>();
+    shapes.set('1024,128,4096', [1024, 128, 4096]);
+    for (const name of args.configs) for (const s of gemmShapes(benchConfigs[name])) shapes.set(s.join(','), s);
+    for (const [m, k, n] of shapes.values()) emit({ kind: 'gemm', engine, m, k, n, gflops: round(timeGemm(m, k, n), 1) });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
