@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { decodeMessage, encodeMessage, JupyterMessage } from '../tools/jupyter-client';
+import { decodeMessage, encodeMessage, JupyterMessage, KernelClient } from '../tools/jupyter-client';
+import { kernelSpec } from '../tools/kernelspec';
 import { Notebook, parseNotebook } from '../tools/notebook';
 import { errorHeadline, parseArgs, runNotebooks } from '../tools/run-notebooks';
 
@@ -119,6 +120,29 @@ describe('notebook runner (a real tslab kernel per notebook)', () => {
     const bad = spawnSync(tsx, ['tools/run-notebooks.ts', '--timeout', 'soon'], { cwd: root, encoding: 'utf8' });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--timeout needs a number of seconds/);
+  });
+});
+
+describe('the kernel (tools/kernel.js) spoken to directly', () => {
+  test('a failing cell\'s reply carries ename, evalue and traceback, so Jupyter clients can report it', async () => {
+    const k = await KernelClient.start({ argv: kernelSpec().argv, cwd: root });
+    try {
+      const ok = await k.execute('const a: number = 20 + 1;\nconsole.log(a * 2);', { timeoutMs: 60000 });
+      assert.equal(ok.status, 'ok');
+      assert.deepEqual(ok.outputs.map((m) => [m.header.msg_type, m.content.name, m.content.text]), [['stream', 'stdout', '42\n']]);
+      const bad = await k.execute('throw new RangeError("too far");', { timeoutMs: 60000 });
+      assert.equal(bad.status, 'error');
+      assert.equal(bad.reply?.ename, 'RangeError');
+      assert.equal(bad.reply?.evalue, 'too far');
+      assert.ok(Array.isArray(bad.reply?.traceback));
+      await new Promise((r) => setTimeout(r, 300)); // tslab aborts requests that arrive within 200 ms of an error
+      const typeErr = await k.execute('const s: string = 1;', { timeoutMs: 60000 });
+      assert.equal(typeErr.reply?.ename, 'TypeScriptError');
+      assert.equal(typeErr.reply?.evalue, "1:7 - Type 'number' is not assignable to type 'string'.");
+    } finally {
+      await k.shutdown();
+    }
+    assert.notEqual(k.exited, null, 'the kernel process is gone after shutdown');
   });
 });
 

@@ -14,5 +14,36 @@ if (!configPath) {
 }
 const absConfig = path.resolve(configPath); // resolve before chdir: Jupyter may pass a relative path
 process.chdir(path.resolve(__dirname, '..'));
+
+/**
+ * tslab prints a failing cell's error on stderr and replies {status: 'error'} without ename/evalue/traceback, so
+ * Jupyter clients (nbclient in CI) report a bare "<Error>". This wraps tslab 1.0.22's handler to copy the error
+ * it printed into the reply. If tslab's internals differ, the kernel runs unchanged.
+ */
+function reportErrorsInReplies() {
+  const { JupyterHandlerImpl } = require('tslab/dist/jupyter');
+  const original = JupyterHandlerImpl && JupyterHandlerImpl.prototype.handleExecute;
+  if (typeof original !== 'function') return;
+  JupyterHandlerImpl.prototype.handleExecute = async function (req, writeStream, writeDisplayData) {
+    let stderr = '';
+    const tee = (name, text) => {
+      if (name === 'stderr') stderr = (stderr + text).slice(-20000);
+      return writeStream(name, text);
+    };
+    const reply = await original.call(this, req, tee, writeDisplayData);
+    if (reply && reply.status === 'error') {
+      const lines = stderr.replace(/\u001b\[[0-9;]*m/g, '').split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
+      const diag = lines.find((l) => /^(\S+ )?\d+:\d+ - /.test(l));
+      const thrown = lines.map((l) => l.trim().match(/^(?:Uncaught )?([\w$.]*(?:Error|Exception)):? ?(.*)$/)).find((m) => m);
+      if (diag) Object.assign(reply, { ename: 'TypeScriptError', evalue: diag.trim() });
+      else if (thrown) Object.assign(reply, { ename: thrown[1], evalue: thrown[2] });
+      else Object.assign(reply, { ename: 'Error', evalue: lines[lines.length - 1] || '(no message)' });
+      reply.traceback = lines;
+    }
+    return reply;
+  };
+}
+
+reportErrorsInReplies();
 // The local tslab only (enableFindLocal: false), so a global tslab never takes over.
 require('tslab/dist/main').startKernel({ configPath: absConfig, enableFindLocal: false });
