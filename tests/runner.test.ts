@@ -110,6 +110,14 @@ describe('notebook runner (a real tslab kernel per notebook)', () => {
     assert.equal(summary, 'notebooks: 0 passed, 3 failed');
   });
 
+  test('with stopOnFailure (the pipeline) nothing runs after a failing notebook', async () => {
+    const lines: string[] = [];
+    const { results, summary } = await runNotebooks([fixture('missing.ipynb'), fixture('ok.ipynb')],
+      { timeoutSeconds: 60, echo: false, stopOnFailure: true, log: (l) => lines.push(l) });
+    assert.equal(results.length, 1);
+    assert.equal(summary, 'notebooks: 0 passed, 1 failed');
+  });
+
   test('the command line exits non-zero and ends with the summary line', () => {
     const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
     const r = spawnSync(tsx, ['tools/run-notebooks.ts', fixture('throws.ipynb')], { cwd: root, encoding: 'utf8', env: process.env });
