@@ -11,10 +11,14 @@ export const repoRoot = path.resolve(__dirname, '..');
 /** Shipped data (facts, corpus, demonstrations, prompts, the base checkpoint). */
 export const dataDir = path.join(repoRoot, 'data');
 
-/** Outputs of runs: executed notebooks, checkpoints, metrics. `RLHF_RUN_DIR` overrides the default `runs/`. */
+/**
+ * Outputs of runs: executed notebooks, checkpoints, metrics. `RLHF_RUN_DIR` overrides the default, which is
+ * `runs/` — or `runs/smoke/` in smoke mode, so that tiny smoke-test models never mix with real ones.
+ */
 export function runDir(): string {
   const env = process.env.RLHF_RUN_DIR;
-  return env && env.trim() !== '' ? path.resolve(repoRoot, env) : path.join(repoRoot, 'runs');
+  if (env && env.trim() !== '') return path.resolve(repoRoot, env);
+  return isSmoke() ? path.join(repoRoot, 'runs', 'smoke') : path.join(repoRoot, 'runs');
 }
 
 /** The folder of one stage's outputs, e.g. stageDir('sft') → runs/sft. */

@@ -1,0 +1,83 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { GPT } from './gpt';
+import { Tokenizer } from './tokenizer';
+import { CheckpointInfo, loadInto, readCheckpointInfo, saveCheckpoint } from './checkpoint';
+import { dataDir, repoRoot, stageDir } from './paths';
+
+/**
+ * The stages hand over named artifacts, each a folder in the run folder: pretrain, sft, ranking, rm, ppo.
+ * The base model is shipped in data/base; a pre-training run in the current run folder takes precedence.
+ */
+
+/** The notebook that produces each stage's artifact, for "run this first" messages. */
+export const STAGE_NOTEBOOKS: Record<string, string> = {
+  pretrain: 'notebooks/00_pretrain.ipynb',
+  sft: 'notebooks/01_supervised_finetuning.ipynb',
+  ranking: 'notebooks/02_sampling_and_ranking.ipynb',
+  rm: 'notebooks/03_reward_model.ipynb',
+  ppo: 'notebooks/04_ppo.ipynb',
+};
+
+/** The shipped base checkpoint (produced by notebooks/00_pretrain.ipynb in full mode, `npm run pretrain`). */
+export const shippedBaseDir = path.join(dataDir, 'base');
+
+/**
+ * Where the base model comes from: the run folder's own pre-training if it has one (you ran 00_pretrain),
+ * otherwise the shipped checkpoint.
+ */
+export function baseModelDir(): string {
+  const own = stageDir('pretrain');
+  if (fs.existsSync(path.join(own, 'config.json'))) return own;
+  if (fs.existsSync(path.join(shippedBaseDir, 'config.json'))) return shippedBaseDir;
+  throw new Error(`no base model: neither ${rel(own)} nor ${rel(shippedBaseDir)} holds a checkpoint; run ${STAGE_NOTEBOOKS.pretrain} (npm run pretrain)`);
+}
+
+/**
+ * The folder of a stage's output, checked to exist; otherwise an error that says which notebook to run.
+ * `file` is the file that must be there (default: a checkpoint's config.json).
+ */
+export function requireStage(stage: string, file = 'config.json'): string {
+  const dir = stage === 'base' ? baseModelDir() : stageDir(stage);
+  if (!fs.existsSync(path.join(dir, file))) {
+    const nb = STAGE_NOTEBOOKS[stage];
+    throw new Error(`stage "${stage}" has not been run yet (${rel(path.join(dir, file))} is missing): run ${nb ?? 'the previous stage'} first, or \`npm run pipeline\``);
+  }
+  return dir;
+}
+
+/** A model, its tokenizer and what its checkpoint says about it. */
+export interface LoadedModel {
+  model: GPT;
+  tokenizer: Tokenizer;
+  info: CheckpointInfo;
+  dir: string;
+}
+
+/** Loads a checkpoint folder (or a stage name: "base", "sft", "rm", "ppo") into a new GPT with its heads. */
+export function loadModel(dirOrStage: string, opts: { trainable?: boolean } = {}): LoadedModel {
+  const dir = /[\\/]/.test(dirOrStage) ? dirOrStage : requireStage(dirOrStage);
+  const { info } = readCheckpointInfo(dir);
+  const model = new GPT(info.model, { seed: info.seed, trainable: opts.trainable ?? true });
+  for (const name of info.weights.tensors) {
+    const m = /^heads\.([^.]+)\.weight$/.exec(name);
+    if (m) model.addHead(m[1]);
+  }
+  try {
+    loadInto(dir, model.params());
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  const tokenizer = Tokenizer.load(path.join(dir, info.tokenizer.vocabFile));
+  return { model, tokenizer, info, dir };
+}
+
+/** Saves a model with the vocabulary it was trained with into a checkpoint folder. */
+export function saveModel(dir: string, model: GPT, opts: { tokenizerFile: string; stage: string; seed: number; metrics?: Record<string, unknown> }): CheckpointInfo {
+  return saveCheckpoint(dir, { tensors: model.params(), model: model.config, stage: opts.stage, seed: opts.seed, metrics: opts.metrics, vocabFile: opts.tokenizerFile });
+}
+
+function rel(p: string): string {
+  return path.relative(repoRoot, p) || '.';
+}
