@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { installNativeKernels, loadNativeAddon, nativeKernelNames } from './native';
 import { installNativeOps } from './native-ops';
-import { installWasmTricks } from './wasm-tricks';
+import { installWasmTricks, installZeroCopyIdentity } from './wasm-tricks';
 
 /**
  * Chooses the compute engine. Called at the top of every notebook and script; prints one line saying which
@@ -98,6 +98,7 @@ async function start(engine: EngineName, why: string[]): Promise<EngineInfo | nu
       if (err) { why.push(err); return null; }
       installNativeKernels(addon);
       installNativeOps();
+      installZeroCopyIdentity();
       const info = addon.info();
       return {
         name: 'wasm+native', backend: tf.getBackend(), engine,

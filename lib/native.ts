@@ -30,6 +30,8 @@ export interface NativeAddon {
     lrTimesWd: number, form: number, sqrtC2OverC1: number): void;
   /** Descriptor layout: see AttentionDescriptor in lib/native-ops.ts. */
   attention(descriptor: Float64Array): void;
+  /** Returns −1, or the position of the first index outside [0, dim) (then nothing is written). */
+  gather(x: number, indices: number, out: number, outer: number, dim: number, slice: number, n: number): number;
   attentionGrad(descriptor: Float64Array): void;
   configure(threads: number, isa: string, spinMicroseconds: number): boolean;
   info(): { isa: string; threads: number; mr: number; nr: number };
@@ -246,11 +248,37 @@ function sum(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   return out;
 }
 
+/** GatherV2 (batchDims 0) of float32 / int32 values: whole slices copied natively. */
+function gatherV2(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const x = args.inputs.x as tf.TensorInfo;
+  const indices = args.inputs.indices as tf.TensorInfo;
+  const { axis, batchDims } = args.attrs as unknown as { axis: number; batchDims: number };
+  if ((x.dtype !== 'float32' && x.dtype !== 'int32') || indices.dtype !== 'int32' || batchDims !== 0) return original(tf.GatherV2, args);
+  const ax = tf.util.parseAxisParam(axis, x.shape)[0];
+  const outer = size(x.shape.slice(0, ax));
+  const dim = x.shape[ax];
+  const slice = size(x.shape.slice(ax + 1));
+  const n = size(indices.shape);
+  const be = args.backend as WasmBackend & { disposeData(dataId: object): boolean };
+  const out = be.makeOutput([...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)], x.dtype);
+  if (n === 0) return out;
+  syncHeap(be);
+  const io = offsetOf(be, indices);
+  const bad = outer * slice === 0 && dim > 0 ? -1 : addon!.gather(offsetOf(be, x), io, offsetOf(be, out), outer, dim, slice, n);
+  if (bad >= 0) {
+    const value = new Int32Array(be.wasm.HEAPU8.buffer, (io + bad) * 4, 1)[0];
+    be.disposeData(out.dataId);
+    throw new Error(`GatherV2: the index value ${value} is not in [0, ${dim - 1}]`);
+  }
+  return out;
+}
+
 const kernels: Array<[string, tf.KernelFunc]> = [
   [tf.BatchMatMul, batchMatMul as tf.KernelFunc],
   [tf.Exp, unary(tf.Exp, (x, y, n) => addon!.exp(x, y, n))],
   [tf.Tanh, unary(tf.Tanh, (x, y, n) => addon!.tanh(x, y, n))],
   [tf.Sum, sum as tf.KernelFunc],
+  [tf.GatherV2, gatherV2 as tf.KernelFunc],
 ];
 
 /** Names of the wasm kernels the native addon replaces. */

@@ -97,8 +97,39 @@ function batchMatMul(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   return { ...out, shape: [...batchShape, m, n] };
 }
 
+let originalIdentity: tf.KernelConfig | null = null;
+
+/**
+ * Identity (tf.clone, and every tensor the tape saves for the backward pass) without a copy: the output shares
+ * the input's data with one more reference, as Reshape already does. tfjs tensors are immutable, so sharing
+ * is safe; the stock wasm kernel copies, which costs several ms per training step.
+ */
+function identity(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const x = args.inputs.x as tf.TensorInfo;
+  if (x.dtype === 'string') return originalIdentity!.kernelFunc(args);
+  (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/** Installs the copy-free Identity kernel (idempotent); used by both wasm engines. */
+export function installZeroCopyIdentity(): void {
+  if (originalIdentity) return;
+  originalIdentity = tf.getKernel(tf.Identity, 'wasm');
+  tf.unregisterKernel(tf.Identity, 'wasm');
+  tf.registerKernel({ ...originalIdentity, kernelFunc: identity as tf.KernelFunc });
+}
+
+/** Restores the stock (copying) Identity kernel. */
+export function uninstallZeroCopyIdentity(): void {
+  if (!originalIdentity) return;
+  tf.unregisterKernel(tf.Identity, 'wasm');
+  tf.registerKernel(originalIdentity);
+  originalIdentity = null;
+}
+
 /** Replaces the wasm BatchMatMul kernel (idempotent). */
 export function installWasmTricks(): void {
+  installZeroCopyIdentity();
   if (original) return;
   original = tf.getKernel(tf.BatchMatMul, 'wasm');
   tf.unregisterKernel(tf.BatchMatMul, 'wasm');
@@ -107,6 +138,7 @@ export function installWasmTricks(): void {
 
 /** Restores the stock kernel. */
 export function uninstallWasmTricks(): void {
+  uninstallZeroCopyIdentity();
   if (!original) return;
   tf.unregisterKernel(tf.BatchMatMul, 'wasm');
   tf.registerKernel(original);

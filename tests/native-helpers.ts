@@ -3,6 +3,7 @@ import { initEngine } from '../lib/engine';
 import { installNativeKernels, loadNativeAddon, uninstallNativeKernels } from '../lib/native';
 import { installNativeOps, uninstallNativeOps } from '../lib/native-ops';
 import { Rng } from '../lib/rng';
+import { installZeroCopyIdentity, uninstallZeroCopyIdentity } from '../lib/wasm-tricks';
 
 /**
  * Shared by tests/native-*.test.ts. When the addon is not built:
@@ -31,11 +32,13 @@ export async function startNativeEngine(): Promise<void> {
 export function withoutNative<T>(f: () => T): T {
   uninstallNativeOps();
   uninstallNativeKernels();
+  uninstallZeroCopyIdentity();
   try {
     return f();
   } finally {
     installNativeKernels(status.addon!);
     installNativeOps();
+    installZeroCopyIdentity();
   }
 }
 

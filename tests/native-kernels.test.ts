@@ -167,3 +167,53 @@ test('Sum: native equals the stock kernel over every axis pattern, keepDims, emp
   assert.equal(s, 6);
   t.diagnostic(`${count} reductions; max |native − stock| = ${worst.toExponential(2)}`);
 });
+
+test('GatherV2: native equals the stock kernel on every axis, int32 values, empty indices; bad indices throw the same error', nativeTestOptions, (t) => {
+  const cases: Array<{ shape: number[]; axis: number; idx: number[]; idxShape: number[]; dtype: 'float32' | 'int32' }> = [
+    { shape: [50, 16], axis: 0, idx: [3, 0, 49, 3, 7, 7], idxShape: [2, 3], dtype: 'float32' },
+    { shape: [4, 5, 6], axis: 1, idx: [4, 0, 2], idxShape: [3], dtype: 'float32' },
+    { shape: [4, 5, 6], axis: 2, idx: [5, 5, 1, 0], idxShape: [2, 2], dtype: 'int32' },
+    { shape: [7], axis: 0, idx: [6, 0], idxShape: [2], dtype: 'int32' },
+    { shape: [10, 3], axis: 0, idx: [], idxShape: [0], dtype: 'float32' },
+    { shape: [2048, 64], axis: 0, idx: Array.from({ length: 1024 }, (_, i) => (i * 37) % 2048), idxShape: [16, 64], dtype: 'float32' },
+  ];
+  for (const [i, c] of cases.entries()) {
+    const x = randn(sizeOf(c.shape), 300 + i, 10).map((v) => (c.dtype === 'int32' ? Math.round(v) : v));
+    const run = () => {
+      const y = tf.tidy(() => tf.gather(tf.tensor(x, c.shape, c.dtype), tf.tensor(c.idx, c.idxShape, 'int32'), c.axis));
+      const r = { values: Array.from(y.dataSync()), shape: y.shape, dtype: y.dtype };
+      y.dispose();
+      return r;
+    };
+    const native = run();
+    const stock = withoutNative(run);
+    assert.deepEqual(native, stock, `gather case ${i}`);
+  }
+  const before = tf.memory().numTensors;
+  for (const bad of [-1, 50]) {
+    const err = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error';
+    };
+    const go = () => tf.tidy(() => tf.gather(tf.zeros([50, 4]), tf.tensor1d([1, bad, 2], 'int32')));
+    const m = err(go);
+    assert.equal(m, withoutNative(() => err(go)));
+    assert.match(m, /GatherV2: the index value .* is not in \[0, 49\]/);
+  }
+  assert.equal(tf.memory().numTensors, before, 'a failed gather leaves no tensor behind');
+  t.diagnostic(`${cases.length} gathers identical to the stock kernel`);
+});
+
+test('Identity (tf.clone) shares data without copying and stays valid after the original is disposed', nativeTestOptions, () => {
+  const a = tf.tensor1d([1, 2, 3]);
+  const b = tf.clone(a);
+  a.dispose();
+  assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3]);
+  const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.clone(x), 2)))(tf.tensor1d([1, 1]));
+  assert.deepEqual(Array.from(g.dataSync()), [2, 2]);
+  tf.dispose([b, g]);
+});

@@ -188,6 +188,19 @@ static napi_value Adam(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// gather(x, indices(int32), out, outer, dim, slice, n) → −1, or the position of the first index outside [0, dim)
+static napi_value Gather(napi_env env, napi_callback_info info) {
+  double v[7];
+  if (!get_args(env, info, 7, v)) return nullptr;
+  if (!in_heap(env, v[0], v[3] * v[4] * v[5], "gather x") || !in_heap(env, v[1], v[6], "gather indices") ||
+      !in_heap(env, v[2], v[3] * v[6] * v[5], "gather out"))
+    return nullptr;
+  long bad = gather32(F(0), heap_i32(v[1]), F(2), (long)v[3], (long)v[4], (long)v[5], (long)v[6]);
+  napi_value r;
+  napi_create_double(env, (double)bad, &r);
+  return r;
+}
+
 /** Reads the attention descriptor (a Float64Array, layout in lib/native.ts) and checks every operand's span. */
 static bool attn_args(napi_env env, napi_callback_info info, AttnArgs& a, bool backward) {
   napi_value argv[1];
@@ -297,7 +310,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"tanh", Tanh},           {"sum3", Sum3},           {"gelu", Gelu},
       {"geluGrad", GeluGrad},   {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad},
       {"xent", Xent},           {"xentGrad", XentGrad},   {"adam", Adam},
-      {"attention", Attention}, {"attentionGrad", AttentionGrad},
+      {"attention", Attention}, {"attentionGrad", AttentionGrad}, {"gather", Gather},
       {"configure", Configure}, {"info", Info},
   };
   for (auto& f : fns) {

@@ -389,3 +389,18 @@ void attention_bwd(const AttnArgs& a) {
     g_pool.run(attn_bwd_task, (void*)&a, tasks);
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Gather of 4-byte elements: x [outer, dim, slice], idx [n] → out [outer, n, slice]. Returns the position of the
+// first index outside [0, dim) (nothing is written then), or −1.
+long gather32(const float* x, const int32_t* idx, float* out, long outer, long dim, long slice, long n) {
+  for (long i = 0; i < n; i++)
+    if (idx[i] < 0 || idx[i] >= dim) return i;
+  par_rows(outer * n, slice, [&](long r0, long r1) {
+    for (long r = r0; r < r1; r++) {
+      const long o = r / n, i = r % n;
+      std::memcpy(out + r * slice, x + (o * dim + idx[i]) * slice, sizeof(float) * slice);
+    }
+  });
+  return -1;
+}

@@ -50,3 +50,7 @@ struct AttnArgs {
 };
 void attention_fwd(const AttnArgs& a);
 void attention_bwd(const AttnArgs& a);
+
+/** Gather of 4-byte elements along the middle axis of x [outer, dim, slice] → out [outer, n, slice]; returns the
+ *  position of the first out-of-range index (and writes nothing), or −1 when all are valid. */
+long gather32(const float* x, const int32_t* idx, float* out, long outer, long dim, long slice, long n);
