@@ -64,3 +64,24 @@ export function packReplies(
   });
   return { tokens, lossMask };
 }
+
+/**
+ * Mean next-token loss over many rows (no gradient), in batches: rows [n][T+1], masks [n][T] or undefined.
+ * Each batch's mean is weighted by its number of counted targets, so the result is the mean per target.
+ */
+export function meanLoss(model: GPT, rows: number[][], masks?: number[][], batchSize = 32): number {
+  let total = 0;
+  let count = 0;
+  for (let i = 0; i < rows.length; i += batchSize) {
+    const r = rows.slice(i, i + batchSize);
+    const m = masks?.slice(i, i + batchSize);
+    const n = m ? m.reduce((s, row) => s + row.reduce((a, b) => a + b, 0), 0) : r.length * (r[0].length - 1);
+    if (n === 0) continue;
+    const loss = tf.tidy(() => lmLoss(model, tf.tensor2d(r, undefined, 'int32'), m ? tf.tensor2d(m) : undefined));
+    total += loss.dataSync()[0] * n;
+    count += n;
+    loss.dispose();
+  }
+  if (count === 0) throw new Error('meanLoss: no targets to score');
+  return total / count;
+}
