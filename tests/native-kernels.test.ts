@@ -24,7 +24,7 @@ const sizeOf = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
 test('BatchMatMul: native equals the cpu backend on edge shapes, every transpose and batch broadcasts', nativeTestOptions, async (t) => {
   const cases: MatMulCase[] = [];
-  const dims = [[1, 1, 1], [1, 7, 1], [7, 13, 5], [37, 70, 300], [64, 16, 64], [100, 257, 33], [9, 1, 11]];
+  const dims = [[1, 1, 1], [1, 7, 1], [7, 13, 5], [37, 70, 300], [64, 16, 64], [100, 257, 33], [9, 1, 11], [5, 300, 70], [16, 64, 100], [17, 40, 33]];
   const batches: Array<[number[], number[]]> = [[[], []], [[3], [3]], [[3], []], [[], [3]], [[2, 1], [1, 3]], [[1, 3], [2, 1]], [[2, 3], [1]]];
   for (const [m, k, n] of dims) {
     for (const ta of [false, true]) {

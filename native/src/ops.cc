@@ -77,7 +77,7 @@ static void gemm_task(void* ctx, int t) {
   const int i0 = mi * j.mstep, i1 = std::min(g.m, i0 + j.mstep);
   const int j0 = ni * j.nstep, j1 = std::min(g.n, j0 + j.nstep);
   if (i0 >= i1 || j0 >= j1) return;
-  float* w = workspace(g_isa->gemm_work_floats(j1 - j0));
+  float* w = workspace(g_isa->gemm_work_floats(j1 - j0, g.k));
   g_isa->gemm_block(g, i0, i1, j0, j1, w);
 }
 
@@ -86,7 +86,7 @@ static void gemm_batch_task(void* ctx, int t) {
   const GemmJob& j = *(const GemmJob*)ctx;
   const int per = (j.nb + j.msplit - 1) / j.msplit;  // msplit holds the number of groups here
   const int b0 = t * per, b1 = std::min(j.nb, b0 + per);
-  float* w = workspace(g_isa->gemm_work_floats(j.g.n));
+  float* w = workspace(g_isa->gemm_work_floats(j.g.n, j.g.k));
   for (int b = b0; b < b1; b++) {
     GemmArgs g = j.g;
     g.a += b * j.a_bs;
@@ -109,9 +109,9 @@ void batch_gemm(const float* a, long a_bs, const float* b, long b_bs, float* c, 
   j.a_bs = a_bs; j.b_bs = b_bs; j.c_bs = c_bs; j.nb = nb;
   const int threads = g_pool.threads();
   const double flops = 2.0 * nb * m * n * (double)std::max(k, 1);
-  if (threads == 1 || flops < 2e5) {
+  if (threads == 1 || flops < 2e5 || (m <= 16 && nb == 1 && flops < 4e6)) {
     j.msplit = 1; j.nsplit = 1; j.mstep = m; j.nstep = n;
-    float* w = workspace(g_isa->gemm_work_floats(n));
+    float* w = workspace(g_isa->gemm_work_floats(n, k));
     for (int bi = 0; bi < nb; bi++) {
       GemmArgs g = j.g;
       g.a += bi * a_bs; g.b += bi * b_bs; g.c += bi * c_bs;
@@ -322,7 +322,7 @@ static GemmArgs gemm_args(const float* a, long a_rs, long a_cs, const float* b, 
 }
 
 static void gemm1(const GemmArgs& g) {
-  float* w = workspace(g_isa->gemm_work_floats(g.n));
+  float* w = workspace(g_isa->gemm_work_floats(g.n, g.k));
   g_isa->gemm_block(g, 0, g.m, 0, g.n, w);
 }
 
@@ -372,9 +372,13 @@ static void attn_bwd_task(void* ctx, int t) {
   gemm1(gemm_args(ds, 1, A.Tk, q, A.q_r, 1, dk, A.dk_r, A.Tk, A.hd, A.Tq));     // dK = dSᵀ·Q
 }
 
+static bool attention_small(const AttnArgs& a) {
+  return 4.0 * a.B * a.H * a.Tq * a.Tk * a.hd < 1e6;  // flops of the two products: not worth waking threads
+}
+
 void attention_fwd(const AttnArgs& a) {
   const int tasks = a.B * a.H;
-  if (g_pool.threads() == 1 || tasks == 1) {
+  if (g_pool.threads() == 1 || tasks == 1 || attention_small(a)) {
     for (int t = 0; t < tasks; t++) attn_fwd_task((void*)&a, t);
   } else {
     g_pool.run(attn_fwd_task, (void*)&a, tasks);
@@ -383,7 +387,7 @@ void attention_fwd(const AttnArgs& a) {
 
 void attention_bwd(const AttnArgs& a) {
   const int tasks = a.B * a.H;
-  if (g_pool.threads() == 1 || tasks == 1) {
+  if (g_pool.threads() == 1 || tasks == 1 || attention_small(a)) {
     for (int t = 0; t < tasks; t++) attn_bwd_task((void*)&a, t);
   } else {
     g_pool.run(attn_bwd_task, (void*)&a, tasks);
