@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from './rng';
-import { attention, causalBias, embedding, gelu, keyPaddingBias, layerNorm, linear, logSoftmax, multiHeadAttention } from './ops';
+import { cachedAttention, causalBias, embedding, gelu, keyPaddingBias, layerNorm, linear, logSoftmax, multiHeadAttention } from './ops';
 
 /**
  * A decoder-only transformer (GPT-2's architecture, as in nanoGPT and ../shared/peer/torch_gpt.py):
@@ -182,24 +182,17 @@ export class GPT {
   private block(i: number, x: tf.Tensor2D, B: number, T: number, bias: tf.Tensor | null, opts: ForwardOptions, cache?: KVCache): tf.Tensor2D {
     const p = `h.${i}.`;
     const w = (n: string) => this.param(p + n);
-    const { dModel: d, nHeads: H } = this.config;
-    const hd = d / H;
+    const { nHeads: H } = this.config;
     // attention
     const a = layerNorm(x, w('ln_1.weight') as tf.Tensor1D, w('ln_1.bias') as tf.Tensor1D);
     const qkv = linear(a, w('attn.c_attn.weight') as tf.Tensor2D, w('attn.c_attn.bias') as tf.Tensor1D); // (B·T, 3d)
     let y: tf.Tensor2D; // (B·T, d)
     if (opts.cache && cache) {
-      const heads = (t: tf.Tensor) => t.reshape([B, T, H, hd]).transpose([0, 2, 1, 3]) as tf.Tensor4D; // (B, H, T, hd)
-      const [q, kNew, vNew] = tf.split(qkv, 3, 1).map(heads);
-      let k = kNew;
-      let v = vNew;
-      if (opts.cache.keys.length > i) {
-        k = tf.concat([opts.cache.keys[i], kNew], 2);
-        v = tf.concat([opts.cache.values[i], vNew], 2);
-      }
-      cache.keys.push(k);
-      cache.values.push(v);
-      y = attention(q, k, v, bias).transpose([0, 2, 1, 3]).reshape([B * T, d]) as tf.Tensor2D;
+      const past = opts.cache.keys.length > i;
+      const r = cachedAttention(qkv, B, T, H, past ? opts.cache.keys[i] : null, past ? opts.cache.values[i] : null, bias);
+      cache.keys.push(r.k); // (B, H, Tpast + T, hd)
+      cache.values.push(r.v);
+      y = r.y;
     } else {
       // Without a cache the heads never need to exist as separate tensors.
       y = multiHeadAttention(qkv, B, T, H, bias, opts.bias === undefined);

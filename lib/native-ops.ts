@@ -13,6 +13,7 @@ import { installedAddon, KernelArgs, nativeKernelsInstalled, offsetOf, syncHeap,
  *                       (probabilities are recomputed per head instead of being kept)
  *   RlhfXent            softmax cross-entropy per row → loss and logsumexp; gradient RlhfXentGrad
  *   RlhfAdam            one Adam step for one variable → new param, m, v
+ *   RlhfKvAttention     decoding: new tokens' attention over a KV cache, the cache extended in the same call
  * installNativeOps() registers them and fills lib/fastpath.ts, through which lib/ops.ts and lib/adam.ts reach
  * them; each fast path returns null (reference implementation) when the backend is not wasm with native
  * kernels or the dtypes/shapes are not the simple float32 ones.
@@ -232,6 +233,46 @@ function attentionGradKernel(args: KernelArgs): tf.TensorInfo[] {
   return outs;
 }
 
+/** Attention of new tokens over a KV cache: inputs qkv [B·T, 3d], optional pastK/pastV [B, H, Tp, hd] and bias;
+ *  outputs y [B·T, d] and the extended cache k, v [B, H, Tp + T, hd]. Inference only (no gradient). */
+function kvAttentionKernel(args: KernelArgs): tf.TensorInfo[] {
+  const { qkv, pastK, pastV, bias } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const { batch: B, heads: H } = args.attrs as unknown as { batch: number; heads: number };
+  const be = args.backend as WasmBackend;
+  const [BT, threeD] = qkv!.shape;
+  const T = BT / B;
+  const d = threeD / 3;
+  const hd = d / H;
+  const Tp = pastK ? pastK.shape[2] : 0;
+  const Tk = Tp + T;
+  const y = be.makeOutput([BT, d], 'float32');
+  const k = be.makeOutput([B, H, Tk, hd], 'float32');
+  const v = be.makeOutput([B, H, Tk, hd], 'float32');
+  if (BT * d === 0) return [y, k, v];
+  syncHeap(be);
+  const addon = installedAddon();
+  const ko = offsetOf(be, k);
+  const vo = offsetOf(be, v);
+  addon.kvAppend(pastK ? offsetOf(be, pastK) : -1, pastV ? offsetOf(be, pastV) : -1, offsetOf(be, qkv!), ko, vo, B, H, Tp, T, hd);
+  const desc = new Float64Array(44);
+  const q0 = offsetOf(be, qkv!);
+  desc[0] = q0; desc[1] = ko; desc[2] = vo; desc[3] = offsetOf(be, y);
+  desc.set([T * 3 * d, hd, 3 * d], 6);
+  desc.set([H * Tk * hd, Tk * hd, hd], 9);
+  desc.set([H * Tk * hd, Tk * hd, hd], 12);
+  desc.set([T * d, hd, d], 15);
+  desc[5] = -1;
+  if (bias) {
+    desc[5] = offsetOf(be, bias);
+    desc.set(biasStrides(bias.shape, B, H, T, Tk)!, 18);
+  }
+  desc[21] = B; desc[22] = H; desc[23] = T; desc[24] = Tk; desc[25] = hd;
+  desc[26] = 1 / Math.sqrt(hd);
+  desc[27] = -1;
+  addon.attention(desc);
+  return [y, k, v];
+}
+
 function adamKernel(args: KernelArgs): tf.TensorInfo[] {
   const { p, m, v, g } = args.inputs as Record<string, tf.TensorInfo>;
   const h = args.attrs as unknown as AdamHyper;
@@ -400,6 +441,25 @@ const paths: FastPaths = {
     const attrs: AttentionAttrs = { layout: 'qkv', heads: H, batch: B, scale: 1 / Math.sqrt(hd), causal: biasIsCausal };
     return run(useBias ? 'RlhfQkvAttentionBias' : 'RlhfQkvAttention', inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor2D;
   },
+  cachedAttention(qkv, B, T, H, pastK, pastV, bias) {
+    // Inference only: under a gradient tape the reference (differentiable) path runs.
+    if (tf.engine().state.gradientDepth > 0) return null;
+    if (!ready(qkv) || (pastK && !ready(pastK)) || (pastV && !ready(pastV)) || (bias && bias.dtype !== 'float32')) return null;
+    const [BT, threeD] = qkv.shape;
+    if (BT !== B * T || threeD % (3 * H) !== 0 || (pastK === null) !== (pastV === null)) return null;
+    const hd = threeD / 3 / H;
+    const Tp = pastK ? pastK.shape[2] : 0;
+    if (pastK && (pastK.shape.join() !== [B, H, Tp, hd].join() || pastV!.shape.join() !== pastK.shape.join())) return null;
+    if (bias && !biasStrides(bias.shape, B, H, T, Tp + T)) return null;
+    const inputs: tf.NamedTensorMap = { qkv };
+    if (pastK) {
+      inputs.pastK = pastK;
+      inputs.pastV = pastV!;
+    }
+    if (bias) inputs.bias = bias;
+    const [y, k, v] = run('RlhfKvAttention', inputs, { batch: B, heads: H }) as tf.Tensor[];
+    return { y: y as tf.Tensor2D, k: k as tf.Tensor4D, v: v as tf.Tensor4D };
+  },
   softmaxCrossEntropy(logits, targets) {
     if (!ready(logits) || logits.rank !== 2 || targets.rank !== 1 || targets.shape[0] !== logits.shape[0]) return null;
     return tf.tidy(() => {
@@ -424,6 +484,7 @@ const kernels: Array<[string, tf.KernelFunc]> = [
   ...attentionKernelNames.map(([name]): [string, tf.KernelFunc] => [name, attentionKernel as tf.KernelFunc]),
   ['RlhfAttentionGrad', attentionGradKernel as tf.KernelFunc],
   ['RlhfAdam', adamKernel as tf.KernelFunc],
+  ['RlhfKvAttention', kvAttentionKernel as tf.KernelFunc],
 ];
 
 let registered = false;

@@ -30,6 +30,7 @@ export interface NativeAddon {
     lrTimesWd: number, form: number, sqrtC2OverC1: number): void;
   /** Descriptor layout: see AttentionDescriptor in lib/native-ops.ts. */
   attention(descriptor: Float64Array): void;
+  kvAppend(kOld: number, vOld: number, qkv: number, kOut: number, vOut: number, B: number, H: number, Tp: number, T: number, hd: number): void;
   /** Returns −1, or the position of the first index outside [0, dim) (then nothing is written). */
   gather(x: number, indices: number, out: number, outer: number, dim: number, slice: number, n: number): number;
   attentionGrad(descriptor: Float64Array): void;

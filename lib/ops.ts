@@ -84,6 +84,32 @@ export function multiHeadAttentionReference(qkv: tf.Tensor2D, B: number, T: numb
   });
 }
 
+/**
+ * Self-attention of T new tokens while decoding with a KV cache: qkv [B·T, 3d] (their fused projections),
+ * pastK/pastV [B, H, Tp, hd] (null at the first call), bias broadcastable to [B, H, T, Tp + T]
+ * → y [B·T, d] and the cache extended by the new keys and values, k and v [B, H, Tp + T, hd].
+ */
+export function cachedAttention(
+  qkv: tf.Tensor2D, B: number, T: number, H: number, pastK: tf.Tensor4D | null, pastV: tf.Tensor4D | null, bias: tf.Tensor | null,
+): { y: tf.Tensor2D; k: tf.Tensor4D; v: tf.Tensor4D } {
+  return fastPaths.cachedAttention?.(qkv, B, T, H, pastK, pastV, bias) ?? cachedAttentionReference(qkv, B, T, H, pastK, pastV, bias);
+}
+
+/** The reference implementation of cachedAttention(): split, heads, concatenation, attention(), merge. */
+export function cachedAttentionReference(
+  qkv: tf.Tensor2D, B: number, T: number, H: number, pastK: tf.Tensor4D | null, pastV: tf.Tensor4D | null, bias: tf.Tensor | null,
+): { y: tf.Tensor2D; k: tf.Tensor4D; v: tf.Tensor4D } {
+  return tf.tidy(() => {
+    const d = qkv.shape[1] / 3;
+    const heads = (t: tf.Tensor) => t.reshape([B, T, H, d / H]).transpose([0, 2, 1, 3]) as tf.Tensor4D; // (B, H, T, hd)
+    const [q, kNew, vNew] = tf.split(qkv, 3, 1).map(heads);
+    const k = pastK ? (tf.concat([pastK, kNew], 2) as tf.Tensor4D) : kNew;
+    const v = pastV ? (tf.concat([pastV, vNew], 2) as tf.Tensor4D) : vNew;
+    const y = attention(q, k, v, bias).transpose([0, 2, 1, 3]).reshape([B * T, d]) as tf.Tensor2D;
+    return { y, k, v };
+  });
+}
+
 /** The additive causal mask for T positions: [T, T], 0 on and below the diagonal, −1e9 above it. */
 export function causalBias(T: number): tf.Tensor2D {
   return tf.tidy(() => {

@@ -182,7 +182,8 @@ export function pickToken(logits: Float32Array, cfg: SamplingConfig, rng: Rng): 
       argmax = i;
     }
   }
-  const probs = new Float64Array(V);
+  if (probsBuffer.length < V) probsBuffer = new Float64Array(V);
+  const probs = probsBuffer.subarray(0, V); // reused between calls: this runs once per token and row
   let z = 0;
   for (let i = 0; i < V; i++) {
     probs[i] = Math.exp((logits[i] - max) / temperature);
@@ -191,6 +192,15 @@ export function pickToken(logits: Float32Array, cfg: SamplingConfig, rng: Rng): 
   const logprobOf = (i: number) => (logits[i] - max) / temperature - Math.log(z);
   if (cfg.greedy) return { token: argmax, logprob: logprobOf(argmax) };
 
+  if (cfg.topK === 0 && cfg.topP >= 1) {
+    // No truncation: the same walk as below over all ids in order, without building the list of ids.
+    let u = rng.next() * z;
+    for (let i = 0; i < V; i++) {
+      u -= probs[i];
+      if (u <= 0) return { token: i, logprob: logprobOf(i) };
+    }
+    return { token: V - 1, logprob: logprobOf(V - 1) };
+  }
   const keep = truncate(probs, z, cfg.topK, cfg.topP);
   let total = 0;
   for (const i of keep) total += probs[i];
@@ -202,6 +212,8 @@ export function pickToken(logits: Float32Array, cfg: SamplingConfig, rng: Rng): 
   const last = keep[keep.length - 1];
   return { token: last, logprob: logprobOf(last) };
 }
+
+let probsBuffer = new Float64Array(0);
 
 /** The token ids allowed by top-k and top-p (all ids, in order, when neither is set). */
 function truncate(probs: Float64Array, z: number, topK: number, topP: number): number[] {

@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { Adam } from '../lib/adam';
-import { attention, causalBias, gelu, layerNorm, linear, multiHeadAttention, softmaxCrossEntropy } from '../lib/ops';
+import { attention, cachedAttention, causalBias, gelu, layerNorm, linear, multiHeadAttention, softmaxCrossEntropy } from '../lib/ops';
 import { maxAbsErr, nativeTestOptions, randn, startNativeEngine, values, withoutNative } from './native-helpers';
 
 // The fused native ops (lib/native-ops.ts) against the reference implementations of lib/ops.ts and
@@ -104,6 +104,42 @@ test('multiHeadAttention on the fused projection: built-in causal mask and an ex
     compare((x) => multiHeadAttention(x as tf.Tensor2D, 1, 1, 1, null, false), [sized([1, 3], 3)], [0]),
   ];
   report(t, 'multiHeadAttention', errs, 2e-5);
+});
+
+test('cachedAttention (decoding with a KV cache): output and extended cache, prompt block and later steps', nativeTestOptions, (t) => {
+  const [B, H, d] = [2, 2, 8];
+  const hd = d / H;
+  const cases: Array<{ T: number; Tp: number; bias: { data: Float32Array; shape: number[] } | null }> = [
+    { T: 5, Tp: 0, bias: { data: Float32Array.from({ length: B * 25 }, (_, i) => ((i % 5) > Math.floor(i / 5) % 5 || (i < 25 && i % 5 === 0) ? -1e9 : 0)), shape: [B, 1, 5, 5] } },
+    { T: 1, Tp: 5, bias: { data: Float32Array.from({ length: B * 6 }, (_, i) => (i === 0 ? -1e9 : 0)), shape: [B, 1, 1, 6] } },
+    { T: 2, Tp: 5, bias: { data: Float32Array.from({ length: B * 14 }, (_, i) => ((i % 7) > 5 + (Math.floor(i / 7) % 2) ? -1e9 : 0)), shape: [B, 1, 2, 7] } },
+    { T: 1, Tp: 3, bias: null },
+  ];
+  let worst = 0;
+  for (const [i, c] of cases.entries()) {
+    const qkv = randn(B * c.T * 3 * d, 40 + i);
+    const pk = randn(B * H * c.Tp * hd, 50 + i);
+    const pv = randn(B * H * c.Tp * hd, 60 + i);
+    const run = () =>
+      tf.tidy(() => {
+        const past = c.Tp > 0;
+        const r = cachedAttention(tf.tensor2d(qkv, [B * c.T, 3 * d]), B, c.T, H, past ? tf.tensor4d(pk, [B, H, c.Tp, hd]) : null,
+          past ? tf.tensor4d(pv, [B, H, c.Tp, hd]) : null, c.bias ? tf.tensor(c.bias.data, c.bias.shape) : null);
+        return [values(r.y), values(r.k), values(r.v), r.k.shape];
+      });
+    const fast = run();
+    const ref = withoutNative(run);
+    assert.deepEqual(fast[3], ref[3], `case ${i}: cache shape`);
+    for (let j = 0; j < 3; j++) {
+      const err = maxAbsErr(fast[j] as Float32Array, ref[j] as Float32Array);
+      assert.ok(err <= 1e-5, `case ${i} output ${j}: ${err}`);
+      worst = Math.max(worst, err);
+    }
+  }
+  // Under a gradient tape the differentiable reference path runs (the fused kernel has no gradient).
+  const g = tf.tidy(() => values(tf.grad((x: tf.Tensor) => tf.sum(cachedAttention(x as tf.Tensor2D, 1, 2, 1, null, null, null).y))(tf.tensor2d(randn(6, 7), [2, 3]))));
+  assert.equal(g.length, 6);
+  t.diagnostic(`cachedAttention: max |native − reference| = ${worst.toExponential(2)}`);
 });
 
 test('softmaxCrossEntropy: loss and logits gradient, wide and narrow vocabularies, large logits', nativeTestOptions, (t) => {

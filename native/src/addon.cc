@@ -201,6 +201,20 @@ static napi_value Gather(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// kvAppend(kOld|-1, vOld|-1, qkv, kOut, vOut, B, H, Tp, T, hd)
+static napi_value KvAppend(napi_env env, napi_callback_info info) {
+  double v[10];
+  if (!get_args(env, info, 10, v)) return nullptr;
+  const double B = v[5], H = v[6], Tp = v[7], T = v[8], hd = v[9];
+  if ((Tp > 0 && (!in_heap(env, v[0], B * H * Tp * hd, "kvAppend k") || !in_heap(env, v[1], B * H * Tp * hd, "kvAppend v"))) ||
+      !in_heap(env, v[2], B * T * 3 * H * hd, "kvAppend qkv") || !in_heap(env, v[3], B * H * (Tp + T) * hd, "kvAppend kOut") ||
+      !in_heap(env, v[4], B * H * (Tp + T) * hd, "kvAppend vOut"))
+    return nullptr;
+  kv_append(Tp > 0 ? F(0) : nullptr, Tp > 0 ? F(1) : nullptr, F(2), F(3), F(4), (long)B, (long)H, (long)Tp, (long)T,
+            (long)hd);
+  return nullptr;
+}
+
 /** Reads the attention descriptor (a Float64Array, layout in lib/native.ts) and checks every operand's span. */
 static bool attn_args(napi_env env, napi_callback_info info, AttnArgs& a, bool backward) {
   napi_value argv[1];
@@ -311,6 +325,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"geluGrad", GeluGrad},   {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad},
       {"xent", Xent},           {"xentGrad", XentGrad},   {"adam", Adam},
       {"attention", Attention}, {"attentionGrad", AttentionGrad}, {"gather", Gather},
+      {"kvAppend", KvAppend},
       {"configure", Configure}, {"info", Info},
   };
   for (auto& f : fns) {

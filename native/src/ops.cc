@@ -400,11 +400,34 @@ void attention_bwd(const AttnArgs& a) {
 long gather32(const float* x, const int32_t* idx, float* out, long outer, long dim, long slice, long n) {
   for (long i = 0; i < n; i++)
     if (idx[i] < 0 || idx[i] >= dim) return i;
-  par_rows(outer * n, slice, [&](long r0, long r1) {
+  par_rows(outer * n, slice / 16, [&](long r0, long r1) {  // copies: threads pay off only when large
     for (long r = r0; r < r1; r++) {
       const long o = r / n, i = r % n;
       std::memcpy(out + r * slice, x + (o * dim + idx[i]) * slice, sizeof(float) * slice);
     }
   });
   return -1;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// KV cache: k_out[b, h] = k_old[b, h] (Tp rows) followed by the T new keys read from qkv [B·T, 3d]; same for v.
+void kv_append(const float* k_old, const float* v_old, const float* qkv, float* k_out, float* v_out, long B, long H,
+               long Tp, long T, long hd) {
+  const long d = H * hd, Tk = Tp + T;
+  par_rows(B * H, Tk * hd / 16, [&](long r0, long r1) {  // copies: threads pay off only for large caches
+    for (long bh = r0; bh < r1; bh++) {
+      const long b = bh / H, h = bh % H;
+      float* ko = k_out + bh * Tk * hd;
+      float* vo = v_out + bh * Tk * hd;
+      if (Tp > 0) {
+        std::memcpy(ko, k_old + bh * Tp * hd, sizeof(float) * Tp * hd);
+        std::memcpy(vo, v_old + bh * Tp * hd, sizeof(float) * Tp * hd);
+      }
+      for (long t = 0; t < T; t++) {
+        const float* row = qkv + (b * T + t) * 3 * d;
+        std::memcpy(ko + (Tp + t) * hd, row + d + h * hd, sizeof(float) * hd);
+        std::memcpy(vo + (Tp + t) * hd, row + 2 * d + h * hd, sizeof(float) * hd);
+      }
+    }
+  });
 }

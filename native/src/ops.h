@@ -54,3 +54,8 @@ void attention_bwd(const AttnArgs& a);
 /** Gather of 4-byte elements along the middle axis of x [outer, dim, slice] → out [outer, n, slice]; returns the
  *  position of the first out-of-range index (and writes nothing), or −1 when all are valid. */
 long gather32(const float* x, const int32_t* idx, float* out, long outer, long dim, long slice, long n);
+
+/** Extends a KV cache: k_out/v_out [B, H, Tp + T, hd] = old cache (Tp rows; may be null when Tp = 0) followed by
+ *  the new keys/values of qkv [B·T, 3d] (q | k | v per row). */
+void kv_append(const float* k_old, const float* v_old, const float* qkv, float* k_out, float* v_out, long B, long H,
+               long Tp, long T, long hd);
