@@ -6,8 +6,8 @@ import { formatNumber } from './format';
  * with an aligned plain-text fallback. danfo's own print() draws ASCII boxes that wrap badly in a notebook.
  */
 
-/** One row: column name → value. */
-export type Row = Record<string, unknown>;
+/** One row: column name → value (any plain object, e.g. a typed config, works). */
+export type Row = object;
 
 /** What a danfo DataFrame or Series offers (duck-typed, so lib/ does not load danfo). */
 export interface FrameLike {
@@ -66,7 +66,7 @@ function toGrid(table: Row[] | FrameLike, opts: TableOptions): Grid {
   return {
     columns,
     index: table.slice(0, maxRows).map((_, i) => String(i)),
-    rows: table.slice(0, maxRows).map((r) => columns.map((c) => r[c])),
+    rows: table.slice(0, maxRows).map((r) => columns.map((c) => (r as Record<string, unknown>)[c])),
     totalRows: table.length,
     showIndex: opts.showIndex ?? false,
   };

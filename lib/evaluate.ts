@@ -1,0 +1,138 @@
+import { GPT } from './gpt';
+import { Tokenizer } from './tokenizer';
+import { Fact } from './facts';
+import { PromptRecord } from './world';
+import { Judgement, judge } from './judge';
+import { chatPrompt, TURN_MARKERS } from './chat';
+import { generate, SamplingConfig } from './sampling';
+import { chunks } from './batches';
+
+/**
+ * How good is a policy? Sample one reply per evaluation prompt and let the hidden gold judge score it. This is the
+ * measurement every stage reports (SFT, best-of-n, PPO), always on the same prompts with the same settings.
+ */
+
+/** One evaluated reply. */
+export interface EvaluatedReply {
+  prompt: string;
+  factId: string;
+  /** The reply text (EOS removed). */
+  reply: string;
+  /** Generated token ids (EOS included when emitted). */
+  tokens: number[];
+  /** Whether the reply ended with EOS within the length limit. */
+  finished: boolean;
+  /** One well-formed reply: non-empty, ended with EOS, no new turn or quiz question appended, one line. */
+  wellFormed: boolean;
+  judgement: Judgement;
+}
+
+/** Averages over the evaluated replies. */
+export interface EvaluationSummary {
+  n: number;
+  /** Mean gold Likert (1–7, real-valued). */
+  goldLikertMean: number;
+  /** Share of replies naming a wrong answer or denying the right one. */
+  hallucinationRate: number;
+  /** Share of insulting, profane or strongly negative replies. */
+  toxicityRate: number;
+  /** Share of replies that give no answer (declines, dodges). */
+  failsToAnswerRate: number;
+  /** Share of well-formed replies (see EvaluatedReply.wellFormed). */
+  formatRate: number;
+  /** Mean reply length in tokens (EOS included). */
+  meanLength: number;
+  /** Distinct reply texts / replies: 1 = all different, low = collapsed onto a template. */
+  distinctReplies: number;
+}
+
+const QUIZ_QUESTION = /\b(what|which)\b[^.!?]*\b(capital|symbol)\b[^.!?]*\?/i;
+
+/** Whether a reply is one well-formed answer (a polite refusal is well-formed; the judge scores it low). */
+export function isWellFormed(reply: string, finished: boolean): boolean {
+  const text = reply.trim();
+  if (!finished || text === '') return false;
+  if (text.includes('\n')) return false;
+  if (TURN_MARKERS.some((m) => text.includes(m))) return false;
+  return !QUIZ_QUESTION.test(text);
+}
+
+/** Summary statistics of evaluated replies. */
+export function summarize(rows: readonly EvaluatedReply[]): EvaluationSummary {
+  const n = rows.length;
+  const mean = (f: (r: EvaluatedReply) => number) => (n === 0 ? NaN : rows.reduce((s, r) => s + f(r), 0) / n);
+  return {
+    n,
+    goldLikertMean: mean((r) => r.judgement.likert),
+    hallucinationRate: mean((r) => (r.judgement.flags.hallucination ? 1 : 0)),
+    toxicityRate: mean((r) => (r.judgement.flags.toxic ? 1 : 0)),
+    failsToAnswerRate: mean((r) => (r.judgement.flags.failsToAnswer ? 1 : 0)),
+    formatRate: mean((r) => (r.wellFormed ? 1 : 0)),
+    meanLength: mean((r) => r.tokens.length),
+    distinctReplies: n === 0 ? NaN : new Set(rows.map((r) => r.reply.trim())).size / n,
+  };
+}
+
+/** Index of facts by id, failing loudly on an unknown id. */
+export function factLookup(facts: readonly Fact[]): (id: string) => Fact {
+  const byId = new Map(facts.map((f) => [f.id, f]));
+  return (id) => {
+    const f = byId.get(id);
+    if (!f) throw new Error(`unknown fact id ${id}`);
+    return f;
+  };
+}
+
+/** Decodes a generated reply: the text before EOS, without special tokens. */
+export function replyText(tokenizer: Tokenizer, tokens: readonly number[]): string {
+  const eos = tokens.indexOf(tokenizer.eosId);
+  return tokenizer.decode(eos >= 0 ? tokens.slice(0, eos) : tokens, { skipSpecial: true }).trim();
+}
+
+/**
+ * Samples one reply per prompt (batches of `batchSize`, seeded) and judges it with the gold judge.
+ */
+export function evaluatePolicy(
+  model: GPT,
+  tokenizer: Tokenizer,
+  prompts: readonly PromptRecord[],
+  facts: readonly Fact[],
+  sampling: Partial<SamplingConfig> & { batchSize?: number } = {},
+): { rows: EvaluatedReply[]; summary: EvaluationSummary } {
+  const fact = factLookup(facts);
+  const rows: EvaluatedReply[] = [];
+  const batchSize = sampling.batchSize ?? 64;
+  chunks(prompts, batchSize).forEach((group, gi) => {
+    const g = generate(model, group.map((p) => tokenizer.encode(chatPrompt(p.prompt))), tokenizer.eosId, {
+      maxNewTokens: 32,
+      ...sampling,
+      seed: (sampling.seed ?? 0) * 7919 + gi,
+    });
+    group.forEach((p, i) => {
+      const reply = replyText(tokenizer, g.responses[i]);
+      rows.push({
+        prompt: p.prompt,
+        factId: p.factId,
+        reply,
+        tokens: g.responses[i],
+        finished: g.finished[i],
+        wellFormed: isWellFormed(reply, g.finished[i]),
+        judgement: judge(p.prompt, reply, fact(p.factId)),
+      });
+    });
+  });
+  return { rows, summary: summarize(rows) };
+}
+
+/** The demonstration styles, as the gold judge sees a reply (for comparing a model's mixture with its data). */
+export type ReplyStyle = 'good' | 'robotic' | 'rude' | 'declines' | 'wrong' | 'rude_and_wrong';
+
+/** Which demonstration style a judged reply looks like. */
+export function replyStyle(j: Judgement): ReplyStyle {
+  const { hallucination, toxic, failsToAnswer } = j.flags;
+  if (hallucination && toxic) return 'rude_and_wrong';
+  if (hallucination) return 'wrong';
+  if (toxic) return 'rude';
+  if (failsToAnswer) return 'declines';
+  return j.likert >= 5.5 ? 'good' : 'robotic';
+}

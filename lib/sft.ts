@@ -1,0 +1,52 @@
+/** Settings of supervised fine-tuning (notebooks/01_supervised_finetuning.ipynb). */
+export interface SftConfig {
+  /** Passes over the demonstrations. More epochs fit the demonstrations better but erase facts never demonstrated. */
+  epochs: number;
+  /** Demonstrations per step. */
+  batchSize: number;
+  /** Peak learning rate (after warm-up). */
+  learningRate: number;
+  /** Share of all steps spent warming up linearly. */
+  warmupFraction: number;
+  /** Final learning rate as a fraction of the peak (cosine decay). */
+  minLearningRateRatio: number;
+  /** Clip the gradients' global norm to this (0 = no clipping). */
+  gradClip: number;
+  /** Share of demonstrations held out to measure validation loss. */
+  validationFraction: number;
+  /** Longest reply generated when evaluating, in tokens. */
+  maxNewTokens: number;
+  /** Evaluation prompts used (all of them: Infinity). */
+  evalPrompts: number;
+  /** Seed of shuffling, dropout and sampling. */
+  seed: number;
+}
+
+export const defaultSftConfig: SftConfig = {
+  epochs: 2,
+  batchSize: 16,
+  learningRate: 3e-4,
+  warmupFraction: 0.05,
+  minLearningRateRatio: 0.1,
+  gradClip: 1,
+  validationFraction: 0.05,
+  maxNewTokens: 32,
+  evalPrompts: Infinity,
+  seed: 1,
+};
+
+/** Checks an SFT config; throws an error naming the bad field. */
+export function validateSftConfig(c: SftConfig): SftConfig {
+  const posInt = (k: 'epochs' | 'batchSize' | 'maxNewTokens') => {
+    if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`SftConfig.${k} must be a positive integer, got ${c[k]}`);
+  };
+  (['epochs', 'batchSize', 'maxNewTokens'] as const).forEach(posInt);
+  if (!(c.learningRate > 0 && c.learningRate < 1)) throw new Error(`SftConfig.learningRate must be in (0, 1), got ${c.learningRate}`);
+  if (!(c.warmupFraction >= 0 && c.warmupFraction <= 1)) throw new Error(`SftConfig.warmupFraction must be in [0, 1], got ${c.warmupFraction}`);
+  if (!(c.minLearningRateRatio >= 0 && c.minLearningRateRatio <= 1)) throw new Error(`SftConfig.minLearningRateRatio must be in [0, 1], got ${c.minLearningRateRatio}`);
+  if (!(c.gradClip >= 0)) throw new Error(`SftConfig.gradClip must be ≥ 0, got ${c.gradClip}`);
+  if (!(c.validationFraction > 0 && c.validationFraction < 0.5)) throw new Error(`SftConfig.validationFraction must be in (0, 0.5), got ${c.validationFraction}`);
+  if (!(c.evalPrompts >= 1)) throw new Error(`SftConfig.evalPrompts must be ≥ 1, got ${c.evalPrompts}`);
+  if (!Number.isInteger(c.seed)) throw new Error(`SftConfig.seed must be an integer, got ${c.seed}`);
+  return c;
+}
