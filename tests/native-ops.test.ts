@@ -102,6 +102,8 @@ test('multiHeadAttention on the fused projection: built-in causal mask and an ex
     compare((x, b) => multiHeadAttention(x as tf.Tensor2D, B, T, H, b, true), [sized([B * T, 3 * d], 1), causal], [0]),
     compare((x, b) => multiHeadAttention(x as tf.Tensor2D, B, T, H, b, false), [sized([B * T, 3 * d], 2), left], [0]),
     compare((x) => multiHeadAttention(x as tf.Tensor2D, 1, 1, 1, null, false), [sized([1, 3], 3)], [0]),
+    // Longer than one block of 32 query rows, not a multiple of it: the causal block skipping.
+    compare((x, b) => multiHeadAttention(x as tf.Tensor2D, 2, 70, 2, b, true), [sized([2 * 70, 3 * 16], 4), { data: causalBias(70).dataSync() as Float32Array, shape: [70, 70] }], [0]),
   ];
   report(t, 'multiHeadAttention', errs, 2e-5);
 });

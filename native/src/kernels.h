@@ -36,7 +36,7 @@ struct GemmArgs {
                            float* dlogits, long rows, long V))                                                  \
   X(void, softmax_rows, (float* s, long rows, long len, float scale, const float* bias, long bias_rs,            \
                          long causal_offset))                                                                   \
-  X(void, softmax_grad_rows, (const float* p, float* dp, long rows, long len, float scale))                     \
+  X(void, softmax_grad_rows, (const float* p, float* dp, long rows, long len, long stride, float scale))                     \
   X(void, adam_f32, (const float* p, const float* m, const float* v, const float* g, float* po, float* mo,       \
                      float* vo, long n, const float* hyper))
 

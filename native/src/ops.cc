@@ -331,8 +331,23 @@ static float* attn_scratch(long floats) {
   return t_scratch.data();
 }
 
-/** P = softmax(Q·Kᵀ·scale + bias) for one head into p [Tq, Tk]. */
+// With a causal mask, rows are handled in blocks of kRowBlock: a block of queries only needs the keys up to its
+// last row, so the products skip the masked upper triangle (about half the work) — exactly, since the skipped
+// probabilities are 0.
+static constexpr long kRowBlock = 32;
+
+static long visible_keys(const AttnArgs& A, long r1) { return std::min<long>(A.Tk, r1 + A.causal_offset); }
+
+/** P = softmax(Q·Kᵀ·scale + bias) for one head into p [Tq, Tk] (masked entries exactly 0). */
 static void attn_probs(const AttnArgs& A, long b, long h, const float* q, const float* k, float* p) {
+  if (A.causal_offset >= 0) {
+    for (long r0 = 0; r0 < A.Tq; r0 += kRowBlock) {
+      const long r1 = std::min<long>(A.Tq, r0 + kRowBlock), len = visible_keys(A, r1);
+      gemm1(gemm_args(q + r0 * A.q_r, A.q_r, 1, k, 1, A.k_r, p + r0 * A.Tk, A.Tk, (int)(r1 - r0), (int)len, A.hd));
+      g_isa->softmax_rows(p + r0 * A.Tk, r1 - r0, A.Tk, A.scale, nullptr, 0, A.causal_offset + r0);
+    }
+    return;
+  }
   gemm1(gemm_args(q, A.q_r, 1, k, 1, A.k_r, p, A.Tk, A.Tq, A.Tk, A.hd));
   const float* bias = A.bias ? A.bias + b * A.bias_b + h * A.bias_h : nullptr;
   g_isa->softmax_rows(p, A.Tq, A.Tk, A.scale, bias, A.bias_r, A.causal_offset);
@@ -347,6 +362,13 @@ static void attn_fwd_task(void* ctx, int t) {
   float* y = A.y + b * A.y_b + h * A.y_h;
   float* p = attn_scratch((long)A.Tq * A.Tk);
   attn_probs(A, b, h, q, k, p);
+  if (A.causal_offset >= 0) {
+    for (long r0 = 0; r0 < A.Tq; r0 += kRowBlock) {
+      const long r1 = std::min<long>(A.Tq, r0 + kRowBlock), len = visible_keys(A, r1);
+      gemm1(gemm_args(p + r0 * A.Tk, A.Tk, 1, v, A.v_r, 1, y + r0 * A.y_r, A.y_r, (int)(r1 - r0), A.hd, (int)len));
+    }
+    return;
+  }
   gemm1(gemm_args(p, A.Tk, 1, v, A.v_r, 1, y, A.y_r, A.Tq, A.hd, A.Tk));  // Y = P·V
 }
 
@@ -365,9 +387,30 @@ static void attn_bwd_task(void* ctx, int t) {
   float* p = attn_scratch(2 * pn);
   float* ds = p + pn;
   attn_probs(A, b, h, q, k, p);
+  if (A.causal_offset >= 0) {
+    // Query blocks: dP = dY·Vᵀ, dS, dQ = dS·K over the visible keys only (the rest of dS set to 0).
+    for (long r0 = 0; r0 < A.Tq; r0 += kRowBlock) {
+      const long r1 = std::min<long>(A.Tq, r0 + kRowBlock), len = visible_keys(A, r1), rows = r1 - r0;
+      float* dsb = ds + r0 * A.Tk;
+      gemm1(gemm_args(dy + r0 * A.dy_r, A.dy_r, 1, v, 1, A.v_r, dsb, A.Tk, (int)rows, (int)len, A.hd));
+      g_isa->softmax_grad_rows(p + r0 * A.Tk, dsb, rows, len, A.Tk, A.scale);
+      if (len < A.Tk)
+        for (long r = 0; r < rows; r++) std::memset(dsb + r * A.Tk + len, 0, sizeof(float) * (A.Tk - len));
+      gemm1(gemm_args(dsb, A.Tk, 1, k, A.k_r, 1, dq + r0 * A.dq_r, A.dq_r, (int)rows, A.hd, (int)len));
+    }
+    // Key blocks: dV = Pᵀ·dY and dK = dSᵀ·Q over the queries that see them.
+    for (long c0 = 0; c0 < A.Tk; c0 += kRowBlock) {
+      const long c1 = std::min<long>(A.Tk, c0 + kRowBlock);
+      const long q0 = std::min<long>(A.Tq, std::max<long>(0, c0 - A.causal_offset));
+      const int cols = (int)(c1 - c0), depth = (int)(A.Tq - q0);
+      gemm1(gemm_args(p + q0 * A.Tk + c0, 1, A.Tk, dy + q0 * A.dy_r, A.dy_r, 1, dv + c0 * A.dv_r, A.dv_r, cols, A.hd, depth));
+      gemm1(gemm_args(ds + q0 * A.Tk + c0, 1, A.Tk, q + q0 * A.q_r, A.q_r, 1, dk + c0 * A.dk_r, A.dk_r, cols, A.hd, depth));
+    }
+    return;
+  }
   gemm1(gemm_args(p, 1, A.Tk, dy, A.dy_r, 1, dv, A.dv_r, A.Tk, A.hd, A.Tq));    // dV = Pᵀ·dY
   gemm1(gemm_args(dy, A.dy_r, 1, v, 1, A.v_r, ds, A.Tk, A.Tq, A.Tk, A.hd));     // dP = dY·Vᵀ
-  g_isa->softmax_grad_rows(p, ds, A.Tq, A.Tk, A.scale);                         // dS (scaled)
+  g_isa->softmax_grad_rows(p, ds, A.Tq, A.Tk, A.Tk, A.scale);                   // dS (scaled)
   gemm1(gemm_args(ds, A.Tk, 1, k, A.k_r, 1, dq, A.dq_r, A.Tq, A.hd, A.Tk));     // dQ = dS·K
   gemm1(gemm_args(ds, 1, A.Tk, q, A.q_r, 1, dk, A.dk_r, A.Tk, A.hd, A.Tq));     // dK = dSᵀ·Q
 }
