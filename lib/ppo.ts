@@ -1,0 +1,175 @@
+import * as tf from '@tensorflow/tfjs';
+import { GPT, logprobsOf } from './gpt';
+import { Generation } from './sampling';
+import { clippedValueLoss, ppoClipLoss, tokenEntropy } from './losses';
+
+/**
+ * The pieces of PPO for a language model (Ziegler et al. 2019, InstructGPT), as in TRL's classic PPOTrainer:
+ * the policy is the SFT model with a value head on the same trunk ("value"); the loop itself (rollout → score →
+ * advantages → minibatch updates) is written out in notebooks/04_ppo.ipynb.
+ *
+ * Alignment of a rollout row (right-padded; position t of the [T−1] arrays scores token t+1):
+ *   tokens:   U ser : … Assistant :  Lima  .   EOS  PAD
+ *   mask:     0  0  0 …  0        1  1     1   0         (1 where the NEXT token is a response token)
+ *   logprob, value, reward, advantage live on the positions where mask = 1.
+ */
+
+/** Settings of the PPO stage. Defaults follow the literature (MISSION.md) and a calibration run of this world. */
+export interface PpoConfig {
+  /** PPO iterations (each: one rollout batch, then several epochs of updates). */
+  iterations: number;
+  /** Prompts (and sampled replies) per iteration. */
+  promptsPerIteration: number;
+  /** Passes over each rollout batch. */
+  ppoEpochs: number;
+  /** Minibatches per epoch. */
+  minibatches: number;
+  /** Adam learning rate. */
+  learningRate: number;
+  /** Adam form: 'pytorch' (tfjs, TRL) or 'tf1' (OpenAI's original RLHF code). */
+  adamForm: 'pytorch' | 'tf1';
+  /** Initial KL coefficient β. */
+  klCoef: number;
+  /** Adaptive KL: target KL per response in nats (null = fixed β). */
+  klTarget: number | null;
+  /** Adaptive KL: horizon in samples. */
+  klHorizon: number;
+  /** GAE discount γ. */
+  gamma: number;
+  /** GAE λ. */
+  lam: number;
+  /** PPO clip range ε on the ratio. */
+  clipRange: number;
+  /** Clip range of the value function. */
+  valueClipRange: number;
+  /** Weight of the value loss next to the policy loss. */
+  valueCoef: number;
+  /** Sampling temperature; log-probs are computed from logits / temperature, the same way. */
+  temperature: number;
+  /** Longest reply, in tokens. */
+  maxNewTokens: number;
+  /** Subtracted from the reward of a reply that never emits EOS. */
+  noEosPenalty: number;
+  /** Measure gold Likert on the validation prompts every this many iterations (checkpoint choice). */
+  evalEvery: number;
+  /** Seed of prompt order, sampling and the value head. */
+  seed: number;
+}
+
+export const defaultPpoConfig: PpoConfig = {
+  iterations: 100,
+  promptsPerIteration: 64,
+  ppoEpochs: 4,
+  minibatches: 2,
+  learningRate: 2e-5,
+  adamForm: 'pytorch',
+  klCoef: 0.1,
+  klTarget: null,
+  klHorizon: 10000,
+  gamma: 1,
+  lam: 0.95,
+  clipRange: 0.2,
+  valueClipRange: 0.2,
+  valueCoef: 0.1,
+  temperature: 1,
+  maxNewTokens: 24,
+  noEosPenalty: 1,
+  evalEvery: 10,
+  seed: 1,
+};
+
+/** Checks a PPO config; throws an error naming the bad field. */
+export function validatePpoConfig(c: PpoConfig): PpoConfig {
+  const posInt = (k: 'iterations' | 'promptsPerIteration' | 'ppoEpochs' | 'minibatches' | 'maxNewTokens' | 'evalEvery' | 'klHorizon') => {
+    if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`PpoConfig.${k} must be a positive integer, got ${c[k]}`);
+  };
+  (['iterations', 'promptsPerIteration', 'ppoEpochs', 'minibatches', 'maxNewTokens', 'evalEvery', 'klHorizon'] as const).forEach(posInt);
+  if (c.minibatches > c.promptsPerIteration) throw new Error(`PpoConfig.minibatches (${c.minibatches}) cannot exceed promptsPerIteration (${c.promptsPerIteration})`);
+  if (!(c.learningRate > 0 && c.learningRate < 1)) throw new Error(`PpoConfig.learningRate must be in (0, 1), got ${c.learningRate}`);
+  if (c.adamForm !== 'pytorch' && c.adamForm !== 'tf1') throw new Error(`PpoConfig.adamForm must be 'pytorch' or 'tf1', got ${String(c.adamForm)}`);
+  if (!(c.klCoef >= 0)) throw new Error(`PpoConfig.klCoef must be ≥ 0, got ${c.klCoef}`);
+  if (c.klTarget !== null && !(c.klTarget > 0)) throw new Error(`PpoConfig.klTarget must be > 0 or null, got ${c.klTarget}`);
+  if (!(c.gamma >= 0 && c.gamma <= 1)) throw new Error(`PpoConfig.gamma must be in [0, 1], got ${c.gamma}`);
+  if (!(c.lam >= 0 && c.lam <= 1)) throw new Error(`PpoConfig.lam must be in [0, 1], got ${c.lam}`);
+  if (!(c.clipRange > 0 && c.clipRange < 1)) throw new Error(`PpoConfig.clipRange must be in (0, 1), got ${c.clipRange}`);
+  if (!(c.valueClipRange > 0)) throw new Error(`PpoConfig.valueClipRange must be > 0, got ${c.valueClipRange}`);
+  if (!(c.valueCoef >= 0)) throw new Error(`PpoConfig.valueCoef must be ≥ 0, got ${c.valueCoef}`);
+  if (!(c.temperature > 0)) throw new Error(`PpoConfig.temperature must be > 0, got ${c.temperature}`);
+  if (!(c.noEosPenalty >= 0)) throw new Error(`PpoConfig.noEosPenalty must be ≥ 0, got ${c.noEosPenalty}`);
+  if (!Number.isInteger(c.seed)) throw new Error(`PpoConfig.seed must be an integer, got ${c.seed}`);
+  return c;
+}
+
+/** A rollout batch as right-padded rows (see the alignment drawing above). */
+export interface RolloutRows {
+  /** Prompt + response tokens, PAD after: [B][T]. */
+  tokens: number[][];
+  /** 1 where position t predicts a response token: [B][T−1]. */
+  mask: number[][];
+  /** Response length in tokens (EOS included when emitted): [B]. */
+  responseLengths: number[];
+}
+
+/** Packs generated replies behind their prompts into right-padded rows with the response mask. */
+export function packRollout(gen: Generation, padId: number): RolloutRows {
+  const lengths = gen.prompts.map((p, i) => p.length + gen.responses[i].length);
+  const T = Math.max(...lengths);
+  const tokens: number[][] = [];
+  const mask: number[][] = [];
+  gen.prompts.forEach((p, i) => {
+    const r = gen.responses[i];
+    if (r.length === 0) throw new Error(`packRollout: response ${i} is empty`);
+    tokens.push([...p, ...r, ...new Array<number>(T - p.length - r.length).fill(padId)]);
+    mask.push(Array.from({ length: T - 1 }, (_, t) => (t >= p.length - 1 && t < p.length + r.length - 1 ? 1 : 0)));
+  });
+  return { tokens, mask, responseLengths: gen.responses.map((r) => r.length) };
+}
+
+/**
+ * One forward pass of the policy over rollout rows (no gradient): log-probs of the rows' tokens at the sampling
+ * temperature, the value head, and the entropy of the next-token distribution. All [B][T−1].
+ */
+export function scorePolicy(model: GPT, tokens: number[][], temperature: number): { logprobs: number[][]; values: number[][]; entropy: number[][] } {
+  const [lp, v, ent] = tf.tidy(() => {
+    const x = tf.tensor2d(tokens, undefined, 'int32');
+    const [B, T] = x.shape;
+    const h = model.hidden(x.slice([0, 0], [B, T - 1])); // (B, T−1, d)
+    const logits = tf.div(model.logits(h), temperature) as tf.Tensor3D;
+    return [logprobsOf(logits, x.slice([0, 1], [B, T - 1])), model.head('value', h), tokenEntropy(logits)];
+  });
+  const out = { logprobs: lp.arraySync() as number[][], values: v.arraySync() as number[][], entropy: ent.arraySync() as number[][] };
+  tf.dispose([lp, v, ent]);
+  return out;
+}
+
+/** Tensors of one minibatch of a scored rollout (all [b, T−1] except tokens [b, T]). */
+export interface PpoMinibatch {
+  tokens: tf.Tensor2D;
+  mask: tf.Tensor2D;
+  oldLogprobs: tf.Tensor2D;
+  oldValues: tf.Tensor2D;
+  advantages: tf.Tensor2D;
+  returns: tf.Tensor2D;
+}
+
+/**
+ * The PPO objective on a minibatch: clipped surrogate + valueCoef · clipped value loss, from one forward pass of
+ * the shared trunk. Returns the scalar to minimise and its two parts (for logging).
+ */
+export function ppoLoss(model: GPT, mb: PpoMinibatch, cfg: Pick<PpoConfig, 'clipRange' | 'valueClipRange' | 'valueCoef' | 'temperature'>): { loss: tf.Scalar; policyLoss: tf.Scalar; valueLoss: tf.Scalar; logprobs: tf.Tensor2D } {
+  return tf.tidy(() => {
+    const [B, T] = mb.tokens.shape;
+    const h = model.hidden(mb.tokens.slice([0, 0], [B, T - 1]), { training: true });
+    const logprobs = logprobsOf(model.logits(h), mb.tokens.slice([0, 1], [B, T - 1]), cfg.temperature);
+    const values = model.head('value', h);
+    const policyLoss = ppoClipLoss(logprobs, mb.oldLogprobs, mb.advantages, mb.mask, cfg.clipRange);
+    const valueLoss = clippedValueLoss(values, mb.oldValues, mb.returns, mb.mask, cfg.valueClipRange);
+    const loss = tf.add(policyLoss, tf.mul(valueLoss, cfg.valueCoef)) as tf.Scalar;
+    return { loss, policyLoss, valueLoss, logprobs };
+  });
+}
+
+/** Sum over each row's masked positions: x [B][T], mask [B][T] → [B] (e.g. KL per response). */
+export function rowSums(x: number[][], mask: number[][]): number[] {
+  return x.map((row, i) => row.reduce((s, v, t) => s + (mask[i][t] ? v : 0), 0));
+}
