@@ -12,6 +12,9 @@ import { readJsonl, requireObject, requireString, writeJsonl } from './jsonl';
  *   Label       {"labeler":"sim:0"|"human:ada","ratings":[Ratings × K],"ranking":[[i,...],...],"createdAt"?}
  *   Ratings     {"factualness","harmlessness","humanLikeness","overall"?}: integers 1–7, 7 = best
  *   ranking     tiers of response indices, best first; indices in one tier are tied; every index exactly once
+ *   pairs       {"prompt","factId","labeler","responses":[...],"pairs":[{"chosen":i,"rejected":j}, ...]}  one
+ *               labeler's pairs of one prompt (a PairGroup), indices into responses
+ *   preferences {"prompt","chosen","rejected"}                                  the common export (TRL)
  */
 
 /** K responses to one prompt, waiting to be ranked. */
@@ -197,6 +200,36 @@ export function recordsToPairGroups(records: readonly RankingRecord[]): PairGrou
   return groups;
 }
 
+/** Validator for a pairs line (one PairGroup): indices in range, chosen ≠ rejected. */
+export function validatePairGroup(value: unknown): PairGroup {
+  const c = validateCandidateSet(value);
+  const o = value as Record<string, unknown>;
+  const labeler = requireString(o, 'labeler');
+  if (!LABELER_ID.test(labeler)) throw new Error(`field "labeler" must look like "sim:0" or "human:ada", got ${JSON.stringify(labeler)}`);
+  const k = c.responses.length;
+  if (!Array.isArray(o.pairs) || o.pairs.length === 0) throw new Error('field "pairs" must be a non-empty array of {"chosen","rejected"}');
+  const pairs = o.pairs.map((p, n) => {
+    const po = requireObject(p);
+    for (const side of ['chosen', 'rejected'] as const) {
+      const v = po[side];
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= k) throw new Error(`pairs[${n}].${side} must be a response index 0..${k - 1}, got ${JSON.stringify(v)}`);
+    }
+    if (po.chosen === po.rejected) throw new Error(`pairs[${n}]: chosen and rejected are the same response ${po.chosen}`);
+    return { chosen: po.chosen as number, rejected: po.rejected as number };
+  });
+  return { prompt: c.prompt, factId: c.factId, labeler, responses: c.responses, pairs };
+}
+
+/** Reads a pairs JSONL file, one PairGroup per line (errors name file and line). */
+export function loadPairGroups(file: string): PairGroup[] {
+  return readJsonl(file, validatePairGroup);
+}
+
+/** Writes pair groups as JSONL atomically, one group per line. */
+export function writePairGroups(file: string, groups: readonly PairGroup[]): void {
+  writeJsonl(file, groups);
+}
+
 /** One line of the common preference format (TRL): the prompt is the user's question, chosen/rejected the replies. */
 export interface PreferenceRow {
   prompt: string;
@@ -214,6 +247,19 @@ export function writePreferences(file: string, groups: readonly PairGroup[]): nu
   const rows = toPreferenceRows(groups);
   writeJsonl(file, rows);
   return rows.length;
+}
+
+/** Validator for a preference line {"prompt","chosen","rejected"} (all non-empty-prompt strings). */
+export function validatePreferenceRow(value: unknown): PreferenceRow {
+  const o = requireObject(value);
+  const prompt = requireString(o, 'prompt');
+  if (prompt.trim() === '') throw new Error('field "prompt" must not be empty');
+  return { prompt, chosen: requireString(o, 'chosen'), rejected: requireString(o, 'rejected') };
+}
+
+/** Reads a preferences JSONL file {"prompt","chosen","rejected"} (errors name file and line). */
+export function loadPreferences(file: string): PreferenceRow[] {
+  return readJsonl(file, validatePreferenceRow);
 }
 
 /** +1 if the ranking puts i above j, −1 if below, 0 if tied. */

@@ -215,8 +215,11 @@ export function pickToken(logits: Float32Array, cfg: SamplingConfig, rng: Rng): 
 
 let probsBuffer = new Float64Array(0);
 
-/** The token ids allowed by top-k and top-p (all ids, in order, when neither is set). */
-function truncate(probs: Float64Array, z: number, topK: number, topP: number): number[] {
+/**
+ * The token ids allowed by top-k and top-p (all ids, in order, when neither is set). `probs` [V] are unnormalised
+ * probabilities summing to `z`; the kept ids come most likely first (ties by id).
+ */
+export function truncate(probs: Float64Array, z: number, topK: number, topP: number): number[] {
   const V = probs.length;
   if (topK === 0 && topP >= 1) return Array.from({ length: V }, (_, i) => i);
   const order = Array.from({ length: V }, (_, i) => i).sort((a, b) => probs[b] - probs[a] || a - b);
