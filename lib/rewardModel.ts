@@ -1,0 +1,325 @@
+import * as tf from '@tensorflow/tfjs';
+import { GPT } from './gpt';
+import { Adam, clipByGlobalNorm } from './adam';
+import { chatPrompt, chatReply } from './chat';
+import { bradleyTerryLoss, groupedPairs, pairRewards, PairBatch } from './losses';
+import type { IndexPair } from './preferences';
+
+/**
+ * The reward model (InstructGPT §3.5; OpenAI's lm-human-preferences): a GPT with a scalar head, "reward", read on
+ * the final hidden state of the LAST token of prompt + response. Where the reply ended with EOS, that last token is
+ * EOS: the head then sees the whole reply, and a reply that stopped is told apart from one cut at the length limit.
+ *
+ *   row:      U ser : … Assistant :  ␣Lima  .  EOS  PAD PAD
+ *   lastIndex                                  ↑ (the reward is read here; PAD never reaches it: attention is causal)
+ *
+ * Rows are right-padded with PAD; because attention is causal, the hidden state at the last real token does not
+ * depend on the padding after it, so a row's reward is the same in any batch.
+ *
+ * Replies given as text (the rankings of stage 02, which store the reply text without EOS) are treated as finished:
+ * EOS is appended. Replies given as token ids (PPO's rollouts) are used as generated: EOS is there if the model
+ * emitted it, and a reply cut at the length limit is scored at its last token.
+ *
+ * Shapes: B rows, T positions, d width, N scored responses, P preference pairs.
+ */
+
+/** The name of the scalar head that carries the reward. */
+export const REWARD_HEAD = 'reward';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rows
+
+/**
+ * Token row of one (question, reply): chatPrompt(question) then the reply. A text reply is encoded as
+ * chatReply(text) followed by EOS (an empty text is EOS alone, as the model generates it); a token reply is
+ * appended as it is.
+ */
+export function rewardRow(
+  tokenizer: { encode(text: string): number[]; eosId: number },
+  question: string,
+  reply: string | readonly number[],
+): number[] {
+  const prompt = tokenizer.encode(chatPrompt(question));
+  if (typeof reply !== 'string') return prompt.concat(reply as number[]);
+  const body = reply.trim() === '' ? [] : tokenizer.encode(chatReply(reply));
+  return prompt.concat(body, [tokenizer.eosId]);
+}
+
+/** Right-padded rows and where each row's last real token is. */
+export interface RewardRows {
+  /** [B][T] token ids, right-padded with PAD. */
+  tokens: number[][];
+  /** [B] index of each row's last real token (where the reward is read). */
+  lastIndex: number[];
+}
+
+/**
+ * Pads token rows to the longest one with `padId`. Rows longer than `maxLength` (the model's context) keep their
+ * LAST maxLength tokens: the reward is read at the end, and that is the part that must be seen.
+ */
+export function packRewardRows(rows: readonly (readonly number[])[], padId: number, maxLength = Infinity): RewardRows {
+  if (rows.length === 0) throw new Error('packRewardRows: no rows');
+  const cut = rows.map((r, i) => {
+    if (r.length === 0) throw new Error(`packRewardRows: row ${i} is empty`);
+    return r.length > maxLength ? r.slice(r.length - maxLength) : r.slice();
+  });
+  const T = Math.max(...cut.map((r) => r.length));
+  return {
+    tokens: cut.map((r) => r.concat(new Array<number>(T - r.length).fill(padId))),
+    lastIndex: cut.map((r) => r.length - 1),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Forward
+
+/**
+ * Rewards of a padded batch: tokens [B, T] int32, lastIndex [B] → [B], the reward head on the hidden state at
+ * each row's last real token. Usable inside tf.variableGrads (the position is picked with a one-hot mask, because
+ * tf.gather has no gradient on wasm).
+ */
+export function rewardForward(model: GPT, tokens: tf.Tensor2D, lastIndex: readonly number[], opts: { training?: boolean; head?: string } = {}): tf.Tensor1D {
+  const [B, T] = tokens.shape;
+  if (lastIndex.length !== B) throw new Error(`rewardForward: ${lastIndex.length} last indices for ${B} rows`);
+  lastIndex.forEach((t, i) => {
+    if (!(Number.isInteger(t) && t >= 0 && t < T)) throw new Error(`rewardForward: lastIndex[${i}] = ${t} is not a position 0..${T - 1}`);
+  });
+  return tf.tidy(() => {
+    const h = model.hidden(tokens, { training: opts.training }); // (B, T, d)
+    const r = model.head(opts.head ?? REWARD_HEAD, h); // (B, T): a reward at every position
+    const onehot = new Float32Array(B * T);
+    lastIndex.forEach((t, i) => { onehot[i * T + t] = 1; });
+    const pick = tf.tensor2d(onehot, [B, T]); // (B, T), 1 at the last real token
+    return tf.sum(tf.mul(r, pick), 1) as tf.Tensor1D; // (B)
+  });
+}
+
+/**
+ * Rewards of many token rows (no gradient), in batches of `batchSize`: rows [N][*] → [N]. Each batch is padded
+ * to its own longest row with `padId`; rows longer than the model's context keep their last tokens.
+ */
+export function rewardScores(model: GPT, rows: readonly (readonly number[])[], opts: { padId: number; batchSize?: number; head?: string }): number[] {
+  const batchSize = opts.batchSize ?? 64;
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`rewardScores: batchSize must be a positive integer, got ${batchSize}`);
+  const out: number[] = [];
+  for (let i = 0; i < rows.length; i += batchSize) {
+    const packed = packRewardRows(rows.slice(i, i + batchSize), opts.padId, model.config.contextLength);
+    const r = tf.tidy(() => rewardForward(model, tf.tensor2d(packed.tokens, undefined, 'int32'), packed.lastIndex, { head: opts.head }));
+    const values = r.dataSync();
+    r.dispose();
+    for (const v of values) out.push(v);
+  }
+  return out;
+}
+
+/**
+ * What the PPO stage calls: the (normalised) reward of each reply to each question. questions[i] is the user's
+ * question (the text inside chatPrompt); replies[i] is the reply text (treated as finished: EOS appended) or the
+ * generated token ids (as generated, EOS included when emitted). Returns [N] numbers.
+ */
+export function scoreReplies(
+  rm: GPT,
+  tokenizer: { encode(text: string): number[]; eosId: number; padId: number },
+  questions: readonly string[],
+  replies: readonly (string | readonly number[])[],
+  opts: { batchSize?: number } = {},
+): number[] {
+  if (questions.length !== replies.length) throw new Error(`scoreReplies: ${questions.length} questions but ${replies.length} replies`);
+  const rows = questions.map((q, i) => rewardRow(tokenizer, q, replies[i]));
+  return rewardScores(rm, rows, { padId: tokenizer.padId, batchSize: opts.batchSize });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Training on grouped pairs
+
+/** One prompt's (one labeler's) K token rows and the pairs of its ranking: one batch element. */
+export interface RewardGroup {
+  /** [K][*] token rows of prompt + each response. */
+  rows: number[][];
+  /** Pairs of indices into rows: `chosen` was ranked above `rejected`. */
+  pairs: IndexPair[];
+}
+
+/** A training batch: every response of its groups scored once, the pairs indexing into them. */
+export interface RewardBatch extends RewardRows {
+  pairs: PairBatch;
+}
+
+/** Groups → one batch (InstructGPT §3.5: all C(K,2) pairs of a prompt in the same batch, each response scored once). */
+export function rewardBatch(groups: readonly RewardGroup[], padId: number, maxLength = Infinity): RewardBatch {
+  const pairs = groupedPairs(groups.map((g) => ({ size: g.rows.length, pairs: g.pairs })));
+  return { ...packRewardRows(groups.flatMap((g) => g.rows), padId, maxLength), pairs };
+}
+
+/**
+ * The reward model's loss on one batch: Bradley–Terry −log σ(r_w − r_l), averaged over each prompt's pairs and
+ * then over prompts (weights of groupedPairs). tokens [N, T] int32 → scalar; `rewards` receives the [N] rewards
+ * (kept, for accuracy) when given.
+ */
+export function rewardModelLoss(model: GPT, tokens: tf.Tensor2D, batch: RewardBatch, opts: { training?: boolean; keepRewards?: (r: tf.Tensor1D) => void } = {}): tf.Scalar {
+  return tf.tidy(() => {
+    const r = rewardForward(model, tokens, batch.lastIndex, { training: opts.training }); // (N)
+    if (opts.keepRewards) opts.keepRewards(tf.keep(r));
+    const { chosen, rejected } = pairRewards(r, batch.pairs); // (P), (P)
+    return bradleyTerryLoss(chosen, rejected, batch.pairs.weights);
+  });
+}
+
+/**
+ * Share of pairs the rewards order like the labels: r[chosen] > r[rejected] counts 1, a tie ½.
+ * rewards [N], pairs with flat indices → number in [0, 1] (NaN without pairs).
+ */
+export function pairAccuracy(rewards: ArrayLike<number>, pairs: { chosen: readonly number[]; rejected: readonly number[] }): number {
+  if (pairs.chosen.length !== pairs.rejected.length) throw new Error(`pairAccuracy: ${pairs.chosen.length} chosen but ${pairs.rejected.length} rejected`);
+  if (pairs.chosen.length === 0) return NaN;
+  let right = 0;
+  pairs.chosen.forEach((c, p) => {
+    const a = rewards[c];
+    const b = rewards[pairs.rejected[p]];
+    if (a === undefined || b === undefined) throw new Error(`pairAccuracy: pair ${p} indexes beyond the ${rewards.length} rewards`);
+    right += a > b ? 1 : a === b ? 0.5 : 0;
+  });
+  return right / pairs.chosen.length;
+}
+
+/** What one training step measured. */
+export interface RewardStepResult {
+  /** Bradley–Terry loss of the batch (before the update). */
+  loss: number;
+  /** Pair accuracy on the batch (before the update). */
+  accuracy: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+  /** Mean |r_w − r_l| over the batch's pairs. */
+  margin: number;
+}
+
+/**
+ * One optimiser step of the reward model on a batch: loss and gradients of every trainable weight, global-norm
+ * clipping (gradClip 0 = none), Adam with the given learning rate. Allocates no tensor that outlives the call.
+ */
+export function rewardModelStep(model: GPT, optimizer: Adam, batch: RewardBatch, opts: { learningRate: number; gradClip: number; training?: boolean }): RewardStepResult {
+  const tokens = tf.tensor2d(batch.tokens, undefined, 'int32');
+  let rewards: tf.Tensor1D | null = null;
+  const trainable = [...model.params().values()].filter((v) => v.trainable);
+  if (trainable.length === 0) throw new Error('rewardModelStep: the model has no trainable weights (loaded with trainable: false?)');
+  const { value, grads } = tf.variableGrads(
+    () => rewardModelLoss(model, tokens, batch, { training: opts.training ?? true, keepRewards: (r) => { rewards = r; } }),
+    trainable,
+  );
+  let gradNorm = NaN;
+  let clipped = grads;
+  if (opts.gradClip > 0) {
+    const c = clipByGlobalNorm(grads, opts.gradClip);
+    clipped = c.grads;
+    gradNorm = c.norm;
+  }
+  optimizer.step(clipped, opts.learningRate);
+  const loss = value.dataSync()[0];
+  const r = (rewards as tf.Tensor1D | null)?.dataSync() ?? new Float32Array(0);
+  tf.dispose([tokens, value, rewards ?? [], ...Object.values(grads), ...(clipped === grads ? [] : Object.values(clipped))]);
+  const p = batch.pairs;
+  const margin = p.chosen.reduce((s, c, i) => s + Math.abs(r[c] - r[p.rejected[i]]), 0) / Math.max(1, p.chosen.length);
+  return { loss, accuracy: pairAccuracy(r, p), gradNorm, margin };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Normalisation
+
+/** Affine map of raw rewards: normalised = gain · raw + bias. */
+export interface RewardNormalization {
+  gain: number;
+  bias: number;
+  /** Mean and (population) standard deviation of the raw rewards the constants were fitted on. */
+  rawMean: number;
+  rawStd: number;
+  /** How many rewards they were fitted on. */
+  count: number;
+}
+
+/**
+ * The gain and bias that give `raw` (rewards of reference samples, e.g. SFT samples) mean 0 and standard
+ * deviation 1, as OpenAI's lm-human-preferences normalises its reward model: gain = 1/std, bias = −mean/std.
+ */
+export function fitRewardNormalization(raw: readonly number[]): RewardNormalization {
+  const n = raw.length;
+  if (n < 2) throw new Error(`fitRewardNormalization: need at least 2 rewards, got ${n}`);
+  const mean = raw.reduce((s, x) => s + x, 0) / n;
+  const std = Math.sqrt(raw.reduce((s, x) => s + (x - mean) * (x - mean), 0) / n);
+  if (!(std > 0) || !Number.isFinite(std)) throw new Error(`fitRewardNormalization: the rewards have standard deviation ${std}; cannot normalise`);
+  return { gain: 1 / std, bias: -mean / std, rawMean: mean, rawStd: std, count: n };
+}
+
+/**
+ * Folds gain and bias into the reward head (w ← gain·w, b ← gain·b + bias), so that the saved model outputs
+ * normalised rewards with no extra constants to carry: loadModel('rm') then rewardScores gives them.
+ */
+export function applyRewardNormalization(model: GPT, norm: { gain: number; bias: number }, head = REWARD_HEAD): void {
+  if (!(Number.isFinite(norm.gain) && norm.gain > 0 && Number.isFinite(norm.bias))) {
+    throw new Error(`applyRewardNormalization: gain must be finite and > 0 and bias finite, got gain ${norm.gain}, bias ${norm.bias}`);
+  }
+  const w = model.param(`heads.${head}.weight`);
+  const b = model.param(`heads.${head}.bias`);
+  tf.tidy(() => {
+    w.assign(tf.mul(w, norm.gain));
+    b.assign(tf.add(tf.mul(b, norm.gain), norm.bias));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Config
+
+/** Settings of reward-model training (notebooks/03_reward_model.ipynb). */
+export interface RewardModelConfig {
+  /** Peak Adam learning rate (a calibration run of this world: 3e-4 beat 1e-4). */
+  learningRate: number;
+  /** Passes over the training prompts. */
+  epochs: number;
+  /** Prompts (pair groups) per step; each brings its K responses, all scored in one forward pass. */
+  promptsPerBatch: number;
+  /** Share of the ranking prompts (not pairs) held out to measure accuracy. */
+  heldOutFraction: number;
+  /** Share of all steps spent warming up linearly. */
+  warmupFraction: number;
+  /** Final learning rate as a fraction of the peak (cosine decay). */
+  minLearningRateRatio: number;
+  /** Clip the gradients' global norm to this (0 = no clipping). */
+  gradClip: number;
+  /** Adam's β₂. */
+  beta2: number;
+  /** Use at most this many training groups (Infinity = all; smoke mode uses a few). */
+  maxTrainGroups: number;
+  /** Seed of the split, the shuffling and the reward head's initial weights. */
+  seed: number;
+}
+
+export const defaultRewardModelConfig: RewardModelConfig = {
+  learningRate: 3e-4,
+  epochs: 3,
+  promptsPerBatch: 16,
+  heldOutFraction: 0.1,
+  warmupFraction: 0.05,
+  minLearningRateRatio: 0.1,
+  gradClip: 1,
+  beta2: 0.999,
+  maxTrainGroups: Infinity,
+  seed: 1,
+};
+
+/** Checks a reward-model config; throws an error naming the bad field. */
+export function validateRewardModelConfig(c: RewardModelConfig): RewardModelConfig {
+  const posInt = (k: 'epochs' | 'promptsPerBatch') => {
+    if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`RewardModelConfig.${k} must be a positive integer, got ${c[k]}`);
+  };
+  posInt('epochs');
+  posInt('promptsPerBatch');
+  if (!(c.learningRate > 0 && c.learningRate < 1)) throw new Error(`RewardModelConfig.learningRate must be in (0, 1), got ${c.learningRate}`);
+  if (!(c.heldOutFraction > 0 && c.heldOutFraction < 1)) throw new Error(`RewardModelConfig.heldOutFraction must be in (0, 1), got ${c.heldOutFraction}`);
+  if (!(c.warmupFraction >= 0 && c.warmupFraction <= 1)) throw new Error(`RewardModelConfig.warmupFraction must be in [0, 1], got ${c.warmupFraction}`);
+  if (!(c.minLearningRateRatio >= 0 && c.minLearningRateRatio <= 1)) throw new Error(`RewardModelConfig.minLearningRateRatio must be in [0, 1], got ${c.minLearningRateRatio}`);
+  if (!(c.gradClip >= 0)) throw new Error(`RewardModelConfig.gradClip must be ≥ 0, got ${c.gradClip}`);
+  if (!(c.beta2 > 0 && c.beta2 < 1)) throw new Error(`RewardModelConfig.beta2 must be in (0, 1), got ${c.beta2}`);
+  if (!(c.maxTrainGroups >= 1)) throw new Error(`RewardModelConfig.maxTrainGroups must be ≥ 1, got ${c.maxTrainGroups}`);
+  if (!Number.isInteger(c.seed)) throw new Error(`RewardModelConfig.seed must be an integer, got ${c.seed}`);
+  return c;
+}
