@@ -173,3 +173,27 @@ export function ppoLoss(model: GPT, mb: PpoMinibatch, cfg: Pick<PpoConfig, 'clip
 export function rowSums(x: number[][], mask: number[][]): number[] {
   return x.map((row, i) => row.reduce((s, v, t) => s + (mask[i][t] ? v : 0), 0));
 }
+
+/** Log-probs of the rows' own tokens at a temperature (no gradient): tokens [B][T] → [B][T−1]. */
+export function rowLogprobs(model: GPT, tokens: number[][], temperature: number): number[][] {
+  const lp = tf.tidy(() => model.tokenLogprobs(tf.tensor2d(tokens, undefined, 'int32'), { temperature }));
+  const out = lp.arraySync() as number[][];
+  lp.dispose();
+  return out;
+}
+
+/**
+ * KL of a policy to a reference on the policy's own replies, in nats per response: Σ over response tokens of
+ * log π(y_t) − log π_ref(y_t) (the k1 estimator, unbiased for KL(π‖π_ref) when the replies are sampled from π
+ * at this temperature). Batched by `batchSize` → [N].
+ */
+export function responseKl(policy: GPT, ref: GPT, prompts: number[][], responses: number[][], temperature: number, padId: number, batchSize = 64): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < prompts.length; i += batchSize) {
+    const rows = packRollout({ prompts: prompts.slice(i, i + batchSize), responses: responses.slice(i, i + batchSize), logprobs: [], finished: [] }, padId);
+    const lp = rowLogprobs(policy, rows.tokens, temperature);
+    const lpRef = rowLogprobs(ref, rows.tokens, temperature);
+    out.push(...rowSums(lp.map((r, b) => r.map((v, t) => v - lpRef[b][t])), rows.mask));
+  }
+  return out;
+}
