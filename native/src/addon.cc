@@ -8,6 +8,7 @@
 
 static float* g_heap = nullptr;
 static size_t g_heap_floats = 0;
+static napi_ref g_heap_ref = nullptr;
 
 #define CHECK_NAPI(env, call)                                          \
   do {                                                                 \
@@ -60,6 +61,10 @@ static napi_value SetHeap(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   CHECK_NAPI(env, napi_get_arraybuffer_info(env, argv[0], &data, &len));
+  // Hold a reference: the kernels keep a raw pointer, so the buffer must not be collected while it is the heap.
+  if (g_heap_ref) napi_delete_reference(env, g_heap_ref);
+  g_heap_ref = nullptr;
+  CHECK_NAPI(env, napi_create_reference(env, argv[0], 1, &g_heap_ref));
   g_heap = (float*)data;
   g_heap_floats = len / sizeof(float);
   return nullptr;
