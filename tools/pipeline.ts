@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { isSmoke, repoRoot, runDir } from '../lib/paths';
 import { defaultCellTimeoutSeconds, runNotebooks } from './run-notebooks';
+import { buildReport } from './report';
 
 /**
  * `npm run pipeline`: the main job. Runs the workbook end to end, headless, in full mode:
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
     const shown = files.slice(0, 8).join(', ') + (files.length > 8 ? `, … (${files.length} files)` : '');
     console.log(`stage outputs ${path.join(root, e.name)}: ${shown || '(empty)'}`);
   }
+  console.log(`report of the run (all stages, one HTML page): ${buildReport(root)}`);
   process.exitCode = ok ? 0 : 1;
 }
 
