@@ -1,6 +1,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { loadNativeAddon } from '../lib/native';
 import { maxAbsErr, maxRelErr, nativeTestOptions, onCpu, randn, startNativeEngine, values, withoutNative } from './native-helpers';
 
 // The native kernels that replace tfjs wasm kernels (BatchMatMul, Exp, Tanh, Sum), each against a reference:
@@ -216,4 +217,39 @@ test('Identity (tf.clone) shares data without copying and stays valid after the 
   const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.clone(x), 2)))(tf.tensor1d([1, 1]));
   assert.deepEqual(Array.from(g.dataSync()), [2, 2]);
   tf.dispose([b, g]);
+});
+
+test('every instruction-set copy the CPU supports (generic, AVX2, AVX-512) gives the same products and math', nativeTestOptions, async (t) => {
+  const addon = loadNativeAddon().addon!;
+  const defaultIsa = addon.info().isa;
+  const threads = addon.info().threads;
+  const shapes: Array<[number, number, number, boolean, boolean]> = [[1, 5, 3, false, true], [8, 40, 70, false, false], [13, 300, 33, true, true], [100, 257, 65, false, true], [70, 64, 130, true, false]];
+  const xs = randn(5000, 77, 6);
+  const refs = await Promise.all(shapes.map(async ([m, k, n, ta, tb], i) => {
+    const a = randn(m * k, 500 + i);
+    const b = randn(k * n, 600 + i);
+    const ref = await onCpu(() => tf.tidy(() => values(tf.matMul(tf.tensor2d(a, ta ? [k, m] : [m, k]), tf.tensor2d(b, tb ? [n, k] : [k, n]), ta, tb))));
+    return { a, b, ref };
+  }));
+  const tested: string[] = [];
+  try {
+    for (const isa of ['generic', 'avx2', 'avx512']) {
+      if (!addon.configure(threads, isa, -1)) continue; // not supported by this CPU or build
+      tested.push(isa);
+      shapes.forEach(([m, k, n, ta, tb], i) => {
+        const { a, b, ref } = refs[i];
+        const y = tf.tidy(() => values(tf.matMul(tf.tensor2d(a, ta ? [k, m] : [m, k]), tf.tensor2d(b, tb ? [n, k] : [k, n]), ta, tb)));
+        const err = maxAbsErr(y, ref);
+        assert.ok(err < 1e-4, `${isa}: [${m}, ${k}]·[${k}, ${n}] ta=${ta} tb=${tb}: max abs error ${err}`);
+      });
+      const e = tf.tidy(() => values(tf.exp(tf.tensor1d(xs))));
+      const th = tf.tidy(() => values(tf.tanh(tf.tensor1d(xs))));
+      assert.ok(maxRelErr(e, mathRef(Math.exp, xs), 1.18e-38) <= 4e-7, `${isa}: exp`);
+      assert.ok(maxRelErr(th, mathRef(Math.tanh, xs), 1.18e-38) <= 4e-7, `${isa}: tanh`);
+    }
+  } finally {
+    addon.configure(threads, defaultIsa, -1);
+  }
+  assert.ok(tested.includes('generic'), 'the generic copy is always available');
+  t.diagnostic(`checked: ${tested.join(', ')} (default ${defaultIsa})`);
 });
