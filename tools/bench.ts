@@ -7,11 +7,14 @@
  * fp32, 1024 tokens per step, median of the timed steps after warm-up.
  *
  * Usage: npm run bench -- [--engine NAME] [--config a,b,c] [--steps N] [--warmup W] [--no-gemm] [--no-sample]
- *                         [--no-train] [--peer] [--nocache]
+ *                         [--no-train] [--peer] [--rounds R] [--nocache]
  *   --engine   wasm-native (default: what initEngine picks) | wasm | wasm-stock | cpu | node
- *   --peer     also run the PyTorch peer (bench/torch_gpt.py, /usr/bin/python3 with python3-torch) in the same
- *              run, alternating with ours config by config, and print ratios {"kind":"ratio",...}.
+ *   --peer     also run the PyTorch peer (bench/torch_gpt.py: OPENBLAS_NUM_THREADS=2 /usr/bin/python3 … --threads 1,
+ *              its best setting on 2 cores; needs python3-torch) in the same run, alternating with ours for R rounds
+ *              per config (default 3), and print {"kind":"ratio",...}: the median of the per-round ratios.
  *   --nocache  also time sampling without the KV cache.
+ * Train lines also carry cpuMsPerStep (CPU time of the whole process per step, all threads): on a machine
+ * shared with other work it shows the work done when wall times are inflated.
  */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
@@ -42,11 +45,12 @@ interface Args {
   sample: boolean;
   train: boolean;
   peer: boolean;
+  rounds: number;
   nocache: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { configs: ['a', 'b', 'c'], steps: 10, warmup: 3, gemm: true, sample: true, train: true, peer: false, nocache: false };
+  const a: Args = { configs: ['a', 'b', 'c'], steps: 10, warmup: 3, gemm: true, sample: true, train: true, peer: false, rounds: 3, nocache: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const val = () => {
@@ -62,11 +66,13 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--no-sample') a.sample = false;
     else if (arg === '--no-train') a.train = false;
     else if (arg === '--peer') a.peer = true;
+    else if (arg === '--rounds') a.rounds = Number(val());
     else if (arg === '--nocache') a.nocache = true;
     else throw new Error(`unknown argument ${arg}`);
   }
   for (const c of a.configs) if (!benchConfigs[c]) throw new Error(`unknown config "${c}" (a, b or c)`);
   if (!(a.steps >= 1)) throw new Error('--steps must be ≥ 1');
+  if (!(a.rounds >= 1)) throw new Error('--rounds must be ≥ 1');
   return a;
 }
 
@@ -82,14 +88,16 @@ function gptConfig(c: BenchConfig): GPTConfig {
 }
 
 /** Training steps (forward + backward + Adam) on a fixed random batch; returns per-step ms and losses. */
-export function timeTraining(c: BenchConfig, steps: number, warmup: number): { ms: number[]; losses: number[] } {
+export function timeTraining(c: BenchConfig, steps: number, warmup: number): { ms: number[]; cpuMs: number[]; losses: number[] } {
   const model = new GPT(gptConfig(c), { seed: 0 });
   const opt = new Adam(model.params().values(), { learningRate: 1e-3 });
   const rng = new Rng(7);
   const tokens = tf.tensor2d(Array.from({ length: c.B }, () => Array.from({ length: c.T + 1 }, () => rng.int(c.vocab))), undefined, 'int32');
   const ms: number[] = [];
+  const cpuMs: number[] = [];
   const losses: number[] = [];
   for (let i = 0; i < warmup + steps; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const { value, grads } = tf.variableGrads(() => lmLoss(model, tokens));
     opt.step(grads);
@@ -97,13 +105,17 @@ export function timeTraining(c: BenchConfig, steps: number, warmup: number): { m
     tf.dispose(grads);
     value.dispose();
     const dt = performance.now() - t0;
-    if (i >= warmup) ms.push(dt);
+    const cpu = process.cpuUsage(c0);
+    if (i >= warmup) {
+      ms.push(dt);
+      cpuMs.push((cpu.user + cpu.system) / 1000);
+    }
     losses.push(loss);
   }
   tokens.dispose();
   opt.dispose();
   model.dispose();
-  return { ms, losses };
+  return { ms, cpuMs, losses };
 }
 
 /** Sampling 64 tokens for 8 one-token prompts (the peer's prompts: b·7 mod V); min of 3 runs after a warm-up. */
@@ -184,25 +196,57 @@ async function main(): Promise<void> {
   const info: EngineInfo = await initEngine({ quiet: true, engine: args.engine });
   const engine = info.name;
   console.error(`# engine: ${info.name} — ${info.reason}`);
+  if (args.peer) console.error(`# with the PyTorch peer side by side, ${args.rounds} alternating round(s) per config; ratios are medians over rounds`);
   for (const name of args.configs) {
     const c = benchConfigs[name];
     const tokens = c.B * c.T;
-    let peer: PeerResult | null = null;
-    if (args.peer) peer = runPeer(name, args.steps, args.sample && name === 'b');
-    if (args.train) {
-      const { ms, losses } = timeTraining(c, args.steps, args.warmup);
-      const med = median(ms);
-      emit({ kind: 'train', config: name, engine, msPerStep: round(med), tokensPerSec: Math.round((tokens / med) * 1000), steps: ms.length, minMs: round(Math.min(...ms)), lastLoss: round(losses[losses.length - 1], 4) });
-      if (peer?.train) emit({ kind: 'ratio', what: 'train', config: name, engine, ours: round(med), torch: peer.train, ratio: round(med / peer.train, 3) });
+    const sample = args.sample && name === 'b';
+    const ours: { train: number[]; cpu: number[]; kv: number[]; full: number[]; loss: number } = { train: [], cpu: [], kv: [], full: [], loss: NaN };
+    const ratios: { train: number[]; kv: number[]; full: number[] } = { train: [], kv: [], full: [] };
+    const torch: { train: number[]; kv: number[]; full: number[] } = { train: [], kv: [], full: [] };
+    for (let round = 0; round < (args.peer ? args.rounds : 1); round++) {
+      // The peer first, then ours, round after round: both see the same machine load on average.
+      const peer = args.peer ? runPeer(name, args.steps, sample) : null;
+      if (args.train) {
+        const { ms, cpuMs, losses } = timeTraining(c, args.steps, args.warmup);
+        ours.train.push(median(ms));
+        ours.cpu.push(median(cpuMs));
+        ours.loss = losses[losses.length - 1];
+        if (peer?.train) {
+          torch.train.push(peer.train);
+          ratios.train.push(median(ms) / peer.train);
+        }
+      }
+      if (sample) {
+        const kv = timeSampling(c, true);
+        ours.kv.push(kv);
+        if (peer?.sampleKv) {
+          torch.kv.push(peer.sampleKv);
+          ratios.kv.push(kv / peer.sampleKv);
+        }
+        if (args.nocache) {
+          const full = timeSampling(c, false);
+          ours.full.push(full);
+          if (peer?.sampleNoCache) {
+            torch.full.push(peer.sampleNoCache);
+            ratios.full.push(full / peer.sampleNoCache);
+          }
+        }
+      }
     }
-    if (args.sample && name === 'b') {
-      const kv = timeSampling(c, true);
+    if (args.train) {
+      const med = median(ours.train);
+      emit({ kind: 'train', config: name, engine, msPerStep: round(med), tokensPerSec: Math.round((tokens / med) * 1000), steps: args.steps, cpuMsPerStep: round(median(ours.cpu)), lastLoss: round(ours.loss, 4), rounds: ours.train.map((x) => round(x)) });
+      if (ratios.train.length > 0) emit({ kind: 'ratio', what: 'train', config: name, engine, ours: round(med), torch: round(median(torch.train)), ratio: round(median(ratios.train), 3), ratios: ratios.train.map((x) => round(x, 3)) });
+    }
+    if (sample) {
+      const kv = median(ours.kv);
       emit({ kind: 'sample', config: name, engine, kvCache: true, ms: round(kv, 1), tokens: 64, batch: 8 });
-      if (peer?.sampleKv) emit({ kind: 'ratio', what: 'sample-kv', config: name, engine, ours: round(kv, 1), torch: peer.sampleKv, ratio: round(kv / peer.sampleKv, 3) });
+      if (ratios.kv.length > 0) emit({ kind: 'ratio', what: 'sample-kv', config: name, engine, ours: round(kv, 1), torch: round(median(torch.kv), 1), ratio: round(median(ratios.kv), 3), ratios: ratios.kv.map((x) => round(x, 3)) });
       if (args.nocache) {
-        const full = timeSampling(c, false);
+        const full = median(ours.full);
         emit({ kind: 'sample', config: name, engine, kvCache: false, ms: round(full, 1), tokens: 64, batch: 8 });
-        if (peer?.sampleNoCache) emit({ kind: 'ratio', what: 'sample-nocache', config: name, engine, ours: round(full, 1), torch: peer.sampleNoCache, ratio: round(full / peer.sampleNoCache, 3) });
+        if (ratios.full.length > 0) emit({ kind: 'ratio', what: 'sample-nocache', config: name, engine, ours: round(full, 1), torch: round(median(torch.full), 1), ratio: round(median(ratios.full), 3), ratios: ratios.full.map((x) => round(x, 3)) });
       }
     }
   }

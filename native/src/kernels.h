@@ -19,6 +19,7 @@ struct GemmArgs {
 /** Every function an ISA copy provides (see isa_kernels.inc): X(return type, name, parameter list). */
 #define RLHF_ISA_FUNCS(X)                                                                                       \
   X(void, gemm_block, (const GemmArgs& g, int i0, int i1, int j0, int j1, float* work))                          \
+  X(void, gemm_direct, (const GemmArgs& g, float* work))                                                       \
   X(long, gemm_work_floats, (int n, int k))                                                                            \
   X(int, gemm_nr, ())                                                                                           \
   X(int, gemm_mr, ())                                                                                           \

@@ -331,24 +331,51 @@ static float* attn_scratch(long floats) {
   return t_scratch.data();
 }
 
-// With a causal mask, rows are handled in blocks of kRowBlock: a block of queries only needs the keys up to its
-// last row, so the products skip the masked upper triangle (about half the work) — exactly, since the skipped
-// probabilities are 0.
+// Per head, every operand is small enough to stay in L1/L2, so the products skip packing (gemm_direct) and
+// only Kᵀ and Vᵀ are formed explicitly (once per head), so that every right-hand operand has contiguous rows.
+// With a causal mask, queries go in blocks of kRowBlock rows: a block only needs the keys up to its last row,
+// so the products skip the masked triangle — exactly, since the skipped probabilities are 0.
 static constexpr long kRowBlock = 32;
 
 static long visible_keys(const AttnArgs& A, long r1) { return std::min<long>(A.Tk, r1 + A.causal_offset); }
 
-/** P = softmax(Q·Kᵀ·scale + bias) for one head into p [Tq, Tk] (masked entries exactly 0). */
-static void attn_probs(const AttnArgs& A, long b, long h, const float* q, const float* k, float* p) {
+static void gemmd(const GemmArgs& g) {
+  float* w = workspace(g_isa->gemm_work_floats(g.n, g.k));
+  g_isa->gemm_direct(g, w);
+}
+
+/** dst [cols, rows] = src [rows, cols]ᵀ, src rows `stride` apart. */
+static void transpose_into(const float* src, long rows, long cols, long stride, float* dst) {
+  for (long r = 0; r < rows; r++)
+    for (long c = 0; c < cols; c++) dst[c * rows + r] = src[r * stride + c];
+}
+
+struct HeadScratch {
+  float *p, *ds, *kt, *vt;
+};
+
+static HeadScratch head_scratch(const AttnArgs& A, bool backward) {
+  const long pn = (long)A.Tq * A.Tk, tn = (long)A.Tk * A.hd;
+  float* base = attn_scratch((backward ? 2 * pn : pn) + 2 * tn);
+  HeadScratch s;
+  s.p = base;
+  s.ds = backward ? base + pn : nullptr;
+  s.kt = base + (backward ? 2 * pn : pn);
+  s.vt = s.kt + tn;
+  return s;
+}
+
+/** P = softmax(Q·Kᵀ·scale + bias) for one head into p [Tq, Tk] (masked entries exactly 0); kt = Kᵀ [hd, Tk]. */
+static void attn_probs(const AttnArgs& A, long b, long h, const float* q, const float* kt, float* p) {
   if (A.causal_offset >= 0) {
     for (long r0 = 0; r0 < A.Tq; r0 += kRowBlock) {
       const long r1 = std::min<long>(A.Tq, r0 + kRowBlock), len = visible_keys(A, r1);
-      gemm1(gemm_args(q + r0 * A.q_r, A.q_r, 1, k, 1, A.k_r, p + r0 * A.Tk, A.Tk, (int)(r1 - r0), (int)len, A.hd));
+      gemmd(gemm_args(q + r0 * A.q_r, A.q_r, 1, kt, A.Tk, 1, p + r0 * A.Tk, A.Tk, (int)(r1 - r0), (int)len, A.hd));
       g_isa->softmax_rows(p + r0 * A.Tk, r1 - r0, A.Tk, A.scale, nullptr, 0, A.causal_offset + r0);
     }
     return;
   }
-  gemm1(gemm_args(q, A.q_r, 1, k, 1, A.k_r, p, A.Tk, A.Tq, A.Tk, A.hd));
+  gemmd(gemm_args(q, A.q_r, 1, kt, A.Tk, 1, p, A.Tk, A.Tq, A.Tk, A.hd));
   const float* bias = A.bias ? A.bias + b * A.bias_b + h * A.bias_h : nullptr;
   g_isa->softmax_rows(p, A.Tq, A.Tk, A.scale, bias, A.bias_r, A.causal_offset);
 }
@@ -360,16 +387,17 @@ static void attn_fwd_task(void* ctx, int t) {
   const float* k = A.k + b * A.k_b + h * A.k_h;
   const float* v = A.v + b * A.v_b + h * A.v_h;
   float* y = A.y + b * A.y_b + h * A.y_h;
-  float* p = attn_scratch((long)A.Tq * A.Tk);
-  attn_probs(A, b, h, q, k, p);
+  HeadScratch s = head_scratch(A, false);
+  transpose_into(k, A.Tk, A.hd, A.k_r, s.kt);
+  attn_probs(A, b, h, q, s.kt, s.p);
   if (A.causal_offset >= 0) {
     for (long r0 = 0; r0 < A.Tq; r0 += kRowBlock) {
       const long r1 = std::min<long>(A.Tq, r0 + kRowBlock), len = visible_keys(A, r1);
-      gemm1(gemm_args(p + r0 * A.Tk, A.Tk, 1, v, A.v_r, 1, y + r0 * A.y_r, A.y_r, (int)(r1 - r0), A.hd, (int)len));
+      gemmd(gemm_args(s.p + r0 * A.Tk, A.Tk, 1, v, A.v_r, 1, y + r0 * A.y_r, A.y_r, (int)(r1 - r0), A.hd, (int)len));
     }
     return;
   }
-  gemm1(gemm_args(p, A.Tk, 1, v, A.v_r, 1, y, A.y_r, A.Tq, A.hd, A.Tk));  // Y = P·V
+  gemmd(gemm_args(s.p, A.Tk, 1, v, A.v_r, 1, y, A.y_r, A.Tq, A.hd, A.Tk));  // Y = P·V
 }
 
 // The backward pass recomputes P (cheaper than keeping [B, H, Tq, Tk] probabilities alive between passes).
@@ -383,36 +411,38 @@ static void attn_bwd_task(void* ctx, int t) {
   float* dq = A.dq + b * A.dq_b + h * A.dq_h;
   float* dk = A.dk + b * A.dk_b + h * A.dk_h;
   float* dv = A.dv + b * A.dv_b + h * A.dv_h;
-  const long pn = (long)A.Tq * A.Tk;
-  float* p = attn_scratch(2 * pn);
-  float* ds = p + pn;
-  attn_probs(A, b, h, q, k, p);
+  HeadScratch s = head_scratch(A, true);
+  float* p = s.p;
+  float* ds = s.ds;
+  transpose_into(k, A.Tk, A.hd, A.k_r, s.kt);
+  transpose_into(v, A.Tk, A.hd, A.v_r, s.vt);
+  attn_probs(A, b, h, q, s.kt, p);
   if (A.causal_offset >= 0) {
     // Query blocks: dP = dY·Vᵀ, dS, dQ = dS·K over the visible keys only (the rest of dS set to 0).
     for (long r0 = 0; r0 < A.Tq; r0 += kRowBlock) {
       const long r1 = std::min<long>(A.Tq, r0 + kRowBlock), len = visible_keys(A, r1), rows = r1 - r0;
       float* dsb = ds + r0 * A.Tk;
-      gemm1(gemm_args(dy + r0 * A.dy_r, A.dy_r, 1, v, 1, A.v_r, dsb, A.Tk, (int)rows, (int)len, A.hd));
+      gemmd(gemm_args(dy + r0 * A.dy_r, A.dy_r, 1, s.vt, A.Tk, 1, dsb, A.Tk, (int)rows, (int)len, A.hd));
       g_isa->softmax_grad_rows(p + r0 * A.Tk, dsb, rows, len, A.Tk, A.scale);
       if (len < A.Tk)
         for (long r = 0; r < rows; r++) std::memset(dsb + r * A.Tk + len, 0, sizeof(float) * (A.Tk - len));
-      gemm1(gemm_args(dsb, A.Tk, 1, k, A.k_r, 1, dq + r0 * A.dq_r, A.dq_r, (int)rows, A.hd, (int)len));
+      gemmd(gemm_args(dsb, A.Tk, 1, k, A.k_r, 1, dq + r0 * A.dq_r, A.dq_r, (int)rows, A.hd, (int)len));
     }
     // Key blocks: dV = Pᵀ·dY and dK = dSᵀ·Q over the queries that see them.
     for (long c0 = 0; c0 < A.Tk; c0 += kRowBlock) {
       const long c1 = std::min<long>(A.Tk, c0 + kRowBlock);
       const long q0 = std::min<long>(A.Tq, std::max<long>(0, c0 - A.causal_offset));
       const int cols = (int)(c1 - c0), depth = (int)(A.Tq - q0);
-      gemm1(gemm_args(p + q0 * A.Tk + c0, 1, A.Tk, dy + q0 * A.dy_r, A.dy_r, 1, dv + c0 * A.dv_r, A.dv_r, cols, A.hd, depth));
-      gemm1(gemm_args(ds + q0 * A.Tk + c0, 1, A.Tk, q + q0 * A.q_r, A.q_r, 1, dk + c0 * A.dk_r, A.dk_r, cols, A.hd, depth));
+      gemmd(gemm_args(p + q0 * A.Tk + c0, 1, A.Tk, dy + q0 * A.dy_r, A.dy_r, 1, dv + c0 * A.dv_r, A.dv_r, cols, A.hd, depth));
+      gemmd(gemm_args(ds + q0 * A.Tk + c0, 1, A.Tk, q + q0 * A.q_r, A.q_r, 1, dk + c0 * A.dk_r, A.dk_r, cols, A.hd, depth));
     }
     return;
   }
-  gemm1(gemm_args(p, 1, A.Tk, dy, A.dy_r, 1, dv, A.dv_r, A.Tk, A.hd, A.Tq));    // dV = Pᵀ·dY
-  gemm1(gemm_args(dy, A.dy_r, 1, v, 1, A.v_r, ds, A.Tk, A.Tq, A.Tk, A.hd));     // dP = dY·Vᵀ
+  gemmd(gemm_args(p, 1, A.Tk, dy, A.dy_r, 1, dv, A.dv_r, A.Tk, A.hd, A.Tq));    // dV = Pᵀ·dY
+  gemmd(gemm_args(dy, A.dy_r, 1, s.vt, A.Tk, 1, ds, A.Tk, A.Tq, A.Tk, A.hd));   // dP = dY·Vᵀ
   g_isa->softmax_grad_rows(p, ds, A.Tq, A.Tk, A.Tk, A.scale);                   // dS (scaled)
-  gemm1(gemm_args(ds, A.Tk, 1, k, A.k_r, 1, dq, A.dq_r, A.Tq, A.hd, A.Tk));     // dQ = dS·K
-  gemm1(gemm_args(ds, 1, A.Tk, q, A.q_r, 1, dk, A.dk_r, A.Tk, A.hd, A.Tq));     // dK = dSᵀ·Q
+  gemmd(gemm_args(ds, A.Tk, 1, k, A.k_r, 1, dq, A.dq_r, A.Tq, A.hd, A.Tk));     // dQ = dS·K
+  gemmd(gemm_args(ds, 1, A.Tk, q, A.q_r, 1, dk, A.dk_r, A.Tk, A.hd, A.Tq));     // dK = dSᵀ·Q
 }
 
 static bool attention_small(const AttnArgs& a) {
