@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { repoRoot } from './paths';
@@ -44,7 +45,7 @@ export const nativeAddonPath = path.join(repoRoot, 'native', 'build', 'Release',
 let loaded: { addon: NativeAddon | null; error: string | null } | null = null;
 
 /**
- * Loads the addon once and configures it from the environment: RLHF_THREADS (default 2), RLHF_ISA
+ * Loads the addon once and configures it from the environment: RLHF_THREADS (default 2, or 1 on a 1-CPU machine), RLHF_ISA
  * (avx512 | avx2 | generic; default: the best the CPU has), RLHF_SPIN_US (how long idle workers spin, default 100);
  * RLHF_NO_NATIVE=1 pretends the addon is not built.
  * Returns the addon, or null with the reason.
@@ -63,7 +64,9 @@ export function loadNativeAddon(): { addon: NativeAddon | null; error: string | 
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const addon = require(nativeAddonPath) as NativeAddon;
-    const threads = envInt('RLHF_THREADS', 2);
+    // Two threads by default (the machines this targets have 2 cores); never more than the CPUs available.
+    const cpus = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+    const threads = envInt('RLHF_THREADS', Math.max(1, Math.min(2, cpus)));
     const isa = process.env.RLHF_ISA ?? '';
     if (!addon.configure(threads, isa, envInt('RLHF_SPIN_US', 100))) {
       throw new Error(`RLHF_ISA=${isa} is not supported by this CPU or build`);
