@@ -12,6 +12,7 @@ import { installedAddon, KernelArgs, nativeKernelsInstalled, offsetOf, syncHeap,
  *                       projection qkv [B·T, 3d] (no split, no transposes); gradient RlhfAttentionGrad
  *                       (probabilities are recomputed per head instead of being kept)
  *   RlhfXent            softmax cross-entropy per row → loss and logsumexp; gradient RlhfXentGrad
+ *   RlhfLogSoftmax      log-softmax over the last axis; gradient RlhfLogSoftmaxGrad (from the saved output)
  *   RlhfAdam            one Adam step for one variable → new param, m, v
  *   RlhfKvAttention     decoding: new tokens' attention over a KV cache, the cache extended in the same call
  * installNativeOps() registers them and fills lib/fastpath.ts, through which lib/ops.ts and lib/adam.ts reach
@@ -106,6 +107,30 @@ function xentKernel(args: KernelArgs): tf.TensorInfo[] {
     installedAddon().xent(offsetOf(be, logits), offsetOf(be, targets), offsetOf(be, loss), offsetOf(be, lse), N, V);
   }
   return [loss, lse];
+}
+
+function logSoftmaxKernel(args: KernelArgs): tf.TensorInfo {
+  const x = args.inputs.x as tf.TensorInfo;
+  const be = args.backend as WasmBackend;
+  const V = x.shape[x.shape.length - 1];
+  const rows = V === 0 ? 0 : size(x.shape) / V;
+  const out = be.makeOutput(x.shape, 'float32');
+  if (rows * V === 0) return out;
+  syncHeap(be);
+  installedAddon().logSoftmax(offsetOf(be, x), offsetOf(be, out), rows, V);
+  return out;
+}
+
+function logSoftmaxGradKernel(args: KernelArgs): tf.TensorInfo {
+  const { y, dy } = args.inputs as Record<string, tf.TensorInfo>;
+  const be = args.backend as WasmBackend;
+  const V = y.shape[y.shape.length - 1];
+  const rows = V === 0 ? 0 : size(y.shape) / V;
+  const out = be.makeOutput(y.shape, 'float32');
+  if (rows * V === 0) return out;
+  syncHeap(be);
+  installedAddon().logSoftmaxGrad(offsetOf(be, y), offsetOf(be, dy), offsetOf(be, out), rows, V);
+  return out;
 }
 
 function xentGradKernel(args: KernelArgs): tf.TensorInfo {
@@ -322,6 +347,11 @@ const gradients: tf.GradConfig[] = [
     },
   },
   {
+    kernelName: 'RlhfLogSoftmax',
+    outputsToSave: [true],
+    gradFunc: (dy, saved) => ({ x: () => run('RlhfLogSoftmaxGrad', { y: saved[0], dy: dy as tf.Tensor }) as tf.Tensor }),
+  },
+  {
     kernelName: 'RlhfXent',
     inputsToSave: ['logits', 'targets'],
     outputsToSave: [false, true],
@@ -460,6 +490,10 @@ const paths: FastPaths = {
     const [y, k, v] = run('RlhfKvAttention', inputs, { batch: B, heads: H }) as tf.Tensor[];
     return { y: y as tf.Tensor2D, k: k as tf.Tensor4D, v: v as tf.Tensor4D };
   },
+  logSoftmax(x) {
+    if (!ready(x) || x.rank < 1) return null;
+    return run('RlhfLogSoftmax', { x }) as tf.Tensor;
+  },
   softmaxCrossEntropy(logits, targets) {
     if (!ready(logits) || logits.rank !== 2 || targets.rank !== 1 || targets.shape[0] !== logits.shape[0]) return null;
     return tf.tidy(() => {
@@ -481,6 +515,8 @@ const kernels: Array<[string, tf.KernelFunc]> = [
   ['RlhfLayerNormGrad', layerNormGradKernel as tf.KernelFunc],
   ['RlhfXent', xentKernel as tf.KernelFunc],
   ['RlhfXentGrad', xentGradKernel as tf.KernelFunc],
+  ['RlhfLogSoftmax', logSoftmaxKernel as tf.KernelFunc],
+  ['RlhfLogSoftmaxGrad', logSoftmaxGradKernel as tf.KernelFunc],
   ...attentionKernelNames.map(([name]): [string, tf.KernelFunc] => [name, attentionKernel as tf.KernelFunc]),
   ['RlhfAttentionGrad', attentionGradKernel as tf.KernelFunc],
   ['RlhfAdam', adamKernel as tf.KernelFunc],

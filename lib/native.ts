@@ -31,6 +31,8 @@ export interface NativeAddon {
     lrTimesWd: number, form: number, sqrtC2OverC1: number): void;
   /** Descriptor layout: see AttentionDescriptor in lib/native-ops.ts. */
   attention(descriptor: Float64Array): void;
+  logSoftmax(x: number, y: number, rows: number, V: number): void;
+  logSoftmaxGrad(y: number, dy: number, dx: number, rows: number, V: number): void;
   kvAppend(kOld: number, vOld: number, qkv: number, kOut: number, vOut: number, B: number, H: number, Tp: number, T: number, hd: number): void;
   /** Returns −1, or the position of the first index outside [0, dim) (then nothing is written). */
   gather(x: number, indices: number, out: number, outer: number, dim: number, slice: number, n: number): number;

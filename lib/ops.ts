@@ -176,5 +176,10 @@ export function softmaxCrossEntropyReference(logits: tf.Tensor2D, targets: tf.Te
 
 /** Log-softmax over the last axis, written as x − logsumexp(x) (safe inside gradients). */
 export function logSoftmax<T extends tf.Tensor>(x: T): T {
+  return (fastPaths.logSoftmax?.(x) as T | null) ?? logSoftmaxReference(x);
+}
+
+/** The reference implementation of logSoftmax() in tfjs ops. */
+export function logSoftmaxReference<T extends tf.Tensor>(x: T): T {
   return tf.tidy(() => tf.sub(x, tf.logSumExp(x, -1, true)) as T);
 }

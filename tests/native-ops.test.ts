@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { Adam } from '../lib/adam';
-import { attention, cachedAttention, causalBias, gelu, layerNorm, linear, multiHeadAttention, softmaxCrossEntropy } from '../lib/ops';
+import { attention, cachedAttention, causalBias, gelu, layerNorm, linear, logSoftmax, multiHeadAttention, softmaxCrossEntropy } from '../lib/ops';
 import { maxAbsErr, nativeTestOptions, randn, startNativeEngine, values, withoutNative } from './native-helpers';
 
 // The fused native ops (lib/native-ops.ts) against the reference implementations of lib/ops.ts and
@@ -154,6 +154,11 @@ test('softmaxCrossEntropy: loss and logits gradient, wide and narrow vocabularie
   const bad = { data: Float32Array.from([-1, 2]), shape: [2], dtype: 'int32' as const };
   errs.push(compare((l, tg) => softmaxCrossEntropy(l as tf.Tensor2D, tg as tf.Tensor1D), [sized([2, 5], 9), bad], [0]));
   report(t, 'softmaxCrossEntropy', errs, 1e-5);
+});
+
+test('logSoftmax over the last axis and its gradient (ranks 1–3, wide rows, large logits)', nativeTestOptions, (t) => {
+  const errs = [[1], [7], [3, 5], [33, 100], [2, 3, 1000], [4, 4096]].map((shape, i) => compare((x) => logSoftmax(x), [sized(shape, i, i === 4 ? 30 : 3)], [0]));
+  report(t, 'logSoftmax', errs, 1e-5);
 });
 
 test('Adam: three steps of the fused update equal lib/adam.ts in both forms, with weight decay', nativeTestOptions, (t) => {

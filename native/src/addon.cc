@@ -182,6 +182,24 @@ static napi_value XentGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// logSoftmax(x, y, rows, V)
+static napi_value LogSoftmax(napi_env env, napi_callback_info info) {
+  double v[4];
+  if (!get_args(env, info, 4, v)) return nullptr;
+  if (!in_heap(env, v[0], v[2] * v[3], "logSoftmax x") || !in_heap(env, v[1], v[2] * v[3], "logSoftmax y")) return nullptr;
+  par_logsoftmax(F(0), F(1), (long)v[2], (long)v[3]);
+  return nullptr;
+}
+
+// logSoftmaxGrad(y, dy, dx, rows, V)
+static napi_value LogSoftmaxGrad(napi_env env, napi_callback_info info) {
+  double v[5];
+  if (!get_args(env, info, 5, v)) return nullptr;
+  for (int i = 0; i < 3; i++) if (!in_heap(env, v[i], v[3] * v[4], "logSoftmaxGrad operand")) return nullptr;
+  par_logsoftmax_grad(F(0), F(1), F(2), (long)v[3], (long)v[4]);
+  return nullptr;
+}
+
 // adam(p, m, v, g, pOut, mOut, vOut, n, lr, b1, 1−b1, b2, 1−b2, eps, c1, c2, lr·wd, form, √c2/c1)
 static napi_value Adam(napi_env env, napi_callback_info info) {
   double v[19];
@@ -330,7 +348,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"geluGrad", GeluGrad},   {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad},
       {"xent", Xent},           {"xentGrad", XentGrad},   {"adam", Adam},
       {"attention", Attention}, {"attentionGrad", AttentionGrad}, {"gather", Gather},
-      {"kvAppend", KvAppend},
+      {"kvAppend", KvAppend},   {"logSoftmax", LogSoftmax}, {"logSoftmaxGrad", LogSoftmaxGrad},
       {"configure", Configure}, {"info", Info},
   };
   for (auto& f : fns) {

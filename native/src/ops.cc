@@ -297,6 +297,16 @@ void par_xent_grad(const float* logits, const int32_t* targets, const float* lse
   });
 }
 
+void par_logsoftmax(const float* x, float* y, long rows, long V) {
+  par_rows(rows, V * 8, [&](long r0, long r1) { g_isa->logsoftmax_rows(x + r0 * V, y + r0 * V, r1 - r0, V); });
+}
+
+void par_logsoftmax_grad(const float* y, const float* dy, float* dx, long rows, long V) {
+  par_rows(rows, V * 8, [&](long r0, long r1) {
+    g_isa->logsoftmax_grad_rows(y + r0 * V, dy + r0 * V, dx + r0 * V, r1 - r0, V);
+  });
+}
+
 void par_adam(const float* p, const float* m, const float* v, const float* g, float* po, float* mo, float* vo, long n,
               const float* hyper) {
   const long chunk = 8192;
