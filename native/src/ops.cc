@@ -125,15 +125,30 @@ void batch_gemm(const float* a, long a_bs, const float* b, long b_bs, float* c, 
     g_pool.run(gemm_batch_task, &j, want);
     return;
   }
-  // Split each product into blocks: columns first (in multiples of NR, at least 2·NR wide), then rows.
+  // Split each product into blocks of rows × columns. Each block packs its own panels of A (rows × k) and B
+  // (k × columns), so the choice weighs the packing repeated across blocks against balance between threads:
+  // estimated cycles of the busiest thread = ⌈blocks / threads⌉ · (rows·cols·k / 16 FMA-lanes + (rows + cols)·k
+  // packed elements).
   const int NR = g_isa->gemm_nr(), MR = g_isa->gemm_mr();
-  const int per_product = (want + nb - 1) / nb;
-  int nsplit = std::max(1, std::min(per_product, n / (2 * NR)));
-  int msplit = std::max(1, std::min((per_product + nsplit - 1) / nsplit, m / (8 * MR)));
-  j.nstep = round_up((n + nsplit - 1) / nsplit, NR);
-  j.mstep = round_up((m + msplit - 1) / msplit, MR);
-  j.nsplit = (n + j.nstep - 1) / j.nstep;
+  double best = 1e300;
+  int best_ms = 1, best_ns = 1;
+  for (int ms = 1; ms <= 2 * want; ms++) {
+    for (int ns = 1; ns * ms <= 2 * want; ns++) {
+      const int mstep = round_up((m + ms - 1) / ms, MR), nstep = round_up((n + ns - 1) / ns, NR);
+      const int blocks = nb * ((m + mstep - 1) / mstep) * ((n + nstep - 1) / nstep);
+      const int rounds = (blocks + threads - 1) / threads;
+      const double cost = rounds * ((double)mstep * nstep * k / 16.0 + (double)(mstep + nstep) * k);
+      if (cost < best * 0.999) {
+        best = cost;
+        best_ms = ms;
+        best_ns = ns;
+      }
+    }
+  }
+  j.mstep = round_up((m + best_ms - 1) / best_ms, MR);
+  j.nstep = round_up((n + best_ns - 1) / best_ns, NR);
   j.msplit = (m + j.mstep - 1) / j.mstep;
+  j.nsplit = (n + j.nstep - 1) / j.nstep;
   g_pool.run(gemm_task, &j, nb * j.msplit * j.nsplit);
 }
 
