@@ -45,7 +45,11 @@ function reportErrorsInReplies() {
 }
 
 // zeromq 6 throws "Socket is busy writing" when tslab sends while a send is in progress: queue them instead.
-require('./zmq-send-queue').queueSends(Object.getPrototypeOf(require('zeromq').Publisher.prototype));
+{
+  const zmq = require('zeromq');
+  const { queueSends } = require('./zmq-send-queue');
+  for (const Socket of [zmq.Publisher, zmq.Router, zmq.Reply]) queueSends(Socket.prototype);
+}
 reportErrorsInReplies();
 // The local tslab only (enableFindLocal: false), so a global tslab never takes over.
 require('tslab/dist/main').startKernel({ configPath: absConfig, enableFindLocal: false });

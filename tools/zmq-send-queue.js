@@ -51,7 +51,8 @@ function queueSends(proto) {
     return Promise.resolve();
   };
   queued.rlhfQueued = true;
-  proto.send = queued;
+  // zeromq's base prototype has a read-only send: define an own property on the given (subclass) prototype.
+  Object.defineProperty(proto, 'send', { value: queued, writable: true, configurable: true, enumerable: false });
 }
 
 module.exports = { queueSends, isBusy };
