@@ -17,6 +17,7 @@ export interface NativeAddon {
   setHeap(heap: ArrayBuffer): void;
   matmul(a: number, aBatchStride: number, b: number, bBatchStride: number, c: number, bias: number, batch: number,
     m: number, n: number, k: number, transposeA: number, transposeB: number): void;
+  add(a: number, b: number, y: number, n: number): void;
   exp(x: number, y: number, n: number): void;
   tanh(x: number, y: number, n: number): void;
   sum3(x: number, y: number, outer: number, reduce: number, inner: number): void;
@@ -213,6 +214,22 @@ function unary(name: string, fn: (x: number, y: number, n: number) => void): tf.
   };
 }
 
+/** Add of two float32 tensors of the same shape (residual streams, gradient accumulation); others: stock. */
+function add(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const a = args.inputs.a as tf.TensorInfo;
+  const b = args.inputs.b as tf.TensorInfo;
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length !== b.shape.length || a.shape.some((s, i) => s !== b.shape[i])) {
+    return original(tf.Add, args);
+  }
+  const be = args.backend as WasmBackend;
+  const out = be.makeOutput(a.shape, 'float32');
+  const n = size(a.shape);
+  if (n === 0) return out;
+  syncHeap(be);
+  addon!.add(offsetOf(be, a), offsetOf(be, b), offsetOf(be, out), n);
+  return out;
+}
+
 /** Sum over any set of axes that are adjacent once size-1 axes are ignored (x viewed as [outer, reduce, inner]). */
 function sum(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   const x = args.inputs.x as tf.TensorInfo;
@@ -285,6 +302,7 @@ const kernels: Array<[string, tf.KernelFunc]> = [
   [tf.Tanh, unary(tf.Tanh, (x, y, n) => addon!.tanh(x, y, n))],
   [tf.Sum, sum as tf.KernelFunc],
   [tf.GatherV2, gatherV2 as tf.KernelFunc],
+  [tf.Add, add as tf.KernelFunc],
 ];
 
 /** Names of the wasm kernels the native addon replaces. */

@@ -253,3 +253,18 @@ test('every instruction-set copy the CPU supports (generic, AVX2, AVX-512) gives
   assert.ok(tested.includes('generic'), 'the generic copy is always available');
   t.diagnostic(`checked: ${tested.join(', ')} (default ${defaultIsa})`);
 });
+
+test('Add: same-shape float32 sums natively; broadcasts and int32 go to the stock kernel with the same results', nativeTestOptions, () => {
+  const cases: Array<[number[], number[], 'float32' | 'int32']> = [[[0], [0], 'float32'], [[1], [1], 'float32'], [[7], [7], 'float32'], [[300, 257], [300, 257], 'float32'], [[3, 4], [4], 'float32'], [[3, 1], [1, 5], 'float32'], [[5], [5], 'int32'], [[2, 3], [], 'float32']];
+  for (const [i, [sa, sb, dtype]] of cases.entries()) {
+    const a = randn(sizeOf(sa), 700 + i, 5).map((v) => (dtype === 'int32' ? Math.round(v) : v));
+    const b = randn(sizeOf(sb), 800 + i, 5).map((v) => (dtype === 'int32' ? Math.round(v) : v));
+    const run = () => {
+      const y = tf.tidy(() => tf.add(tf.tensor(a, sa, dtype), tf.tensor(b, sb, dtype)));
+      const r = { values: Array.from(y.dataSync()), shape: y.shape, dtype: y.dtype };
+      y.dispose();
+      return r;
+    };
+    assert.deepEqual(run(), withoutNative(run), `add case ${i}`);
+  }
+});

@@ -7,6 +7,7 @@
 // Env: RLHF_SKIP_NATIVE_BUILD=1 skips the build.
 'use strict';
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
 
@@ -87,15 +88,31 @@ function main() {
   const nodedir = findNodeDir();
   if (!nodedir) return warn(`no Node headers (include/node/node_api.h) next to ${process.execPath}; they are not downloaded.`);
   const started = Date.now();
-  const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`, '--jobs=2'], {
-    cwd: nativeDir,
-    encoding: 'utf8',
-    env: { ...process.env, npm_config_nodedir: nodedir },
-    timeout: 10 * 60 * 1000,
-  });
-  if (r.error || r.status !== 0) {
-    const log = `${r.stdout || ''}\n${r.stderr || ''}`.trim().split('\n').slice(-25).join('\n');
-    return warn(r.error ? String(r.error) : `node-gyp exited with code ${r.status} (is a C++ compiler installed?)`, log);
+  // Build in a private copy of the sources and install the result with a rename: processes that load the
+  // addon meanwhile see either the old file or the new one, never a half-written or missing one.
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rlhf-native-'));
+  try {
+    fs.cpSync(path.join(nativeDir, 'binding.gyp'), path.join(work, 'binding.gyp'));
+    fs.cpSync(path.join(nativeDir, 'src'), path.join(work, 'src'), { recursive: true });
+    const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`, '--jobs=2'], {
+      cwd: work,
+      encoding: 'utf8',
+      env: { ...process.env, npm_config_nodedir: nodedir },
+      timeout: 10 * 60 * 1000,
+    });
+    if (r.error || r.status !== 0) {
+      // Sources and binary must match: a stale addon could lack kernels the JavaScript side expects.
+      fs.rmSync(output, { force: true });
+      const log = `${r.stdout || ''}\n${r.stderr || ''}`.trim().split('\n').slice(-25).join('\n');
+      return warn(r.error ? String(r.error) : `node-gyp exited with code ${r.status} (is a C++ compiler installed?)`, log);
+    }
+    const built = path.join(work, 'build', 'Release', 'rlhf_native.node');
+    fs.mkdirSync(path.dirname(output), { recursive: true });
+    const tmp = `${output}.${process.pid}.tmp`;
+    fs.copyFileSync(built, tmp);
+    fs.renameSync(tmp, output);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
   }
   const p = probe();
   if (!p.info) return warn('the addon was built but does not load.', p.error);

@@ -26,6 +26,7 @@ const specsByKernel: Record<string, string[]> = {
   Tanh: ['tanh_test.js'],
   Sum: ['sum_test.js'],
   GatherV2: ['gather_test.js'],
+  Add: ['add_test.js'],
   Identity: ['clone_test.js'],
 };
 

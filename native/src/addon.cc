@@ -88,6 +88,15 @@ static napi_value MatMul(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// add(a, b, y, n): y = a + b, same shapes
+static napi_value Add(napi_env env, napi_callback_info info) {
+  double v[4];
+  if (!get_args(env, info, 4, v)) return nullptr;
+  for (int i = 0; i < 3; i++) if (!in_heap(env, v[i], v[3], "add operand")) return nullptr;
+  par_add(g_heap + (long)v[0], g_heap + (long)v[1], g_heap + (long)v[2], (long)v[3]);
+  return nullptr;
+}
+
 static napi_value Exp(napi_env env, napi_callback_info info) {
   double v[3];
   if (!get_args(env, info, 3, v)) return nullptr;
@@ -343,7 +352,7 @@ static napi_value Info(napi_env env, napi_callback_info info) {
 static napi_value Init(napi_env env, napi_value exports) {
   select_isa("");
   struct { const char* name; napi_callback fn; } fns[] = {
-      {"setHeap", SetHeap},     {"matmul", MatMul},       {"exp", Exp},
+      {"setHeap", SetHeap},     {"matmul", MatMul},       {"exp", Exp},           {"add", Add},
       {"tanh", Tanh},           {"sum3", Sum3},           {"gelu", Gelu},
       {"geluGrad", GeluGrad},   {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad},
       {"xent", Xent},           {"xentGrad", XentGrad},   {"adam", Adam},

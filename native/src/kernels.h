@@ -23,6 +23,7 @@ struct GemmArgs {
   X(long, gemm_work_floats, (int n, int k))                                                                            \
   X(int, gemm_nr, ())                                                                                           \
   X(int, gemm_mr, ())                                                                                           \
+  X(void, add_f32, (const float* a, const float* b, float* y, long n))                                          \
   X(void, exp_f32, (const float* x, float* y, long n))                                                          \
   X(void, tanh_f32, (const float* x, float* y, long n))                                                         \
   X(void, gelu_f32, (const float* x, float* y, long n))                                                         \

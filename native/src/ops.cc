@@ -177,6 +177,7 @@ static void par_map(void (*f)(const float*, float*, long), const float* x, float
   g_pool.run(map_task, &j, (int)((n + chunk - 1) / chunk));
 }
 void par_exp(const float* x, float* y, long n) { par_map(g_isa->exp_f32, x, y, n); }
+
 void par_tanh(const float* x, float* y, long n) { par_map(g_isa->tanh_f32, x, y, n); }
 
 struct SumJob {
@@ -254,6 +255,14 @@ static void par_rows(long rows, long cost_per_row, F&& f) {
 }
 
 void par_gelu(const float* x, float* y, long n) { par_map(g_isa->gelu_f32, x, y, n); }
+void par_add(const float* a, const float* b, float* y, long n) {
+  const long chunk = 16384;
+  par_rows((n + chunk - 1) / chunk, chunk / 4, [&](long c0, long c1) {  // memory-bound: threads only when large
+    const long i0 = c0 * chunk, i1 = std::min(n, c1 * chunk);
+    g_isa->add_f32(a + i0, b + i0, y + i0, i1 - i0);
+  });
+}
+
 
 void par_gelu_grad(const float* x, const float* dy, float* dx, long n) {
   const long chunk = 4096;
@@ -346,10 +355,6 @@ static GemmArgs gemm_args(const float* a, long a_rs, long a_cs, const float* b, 
   return g;
 }
 
-static void gemm1(const GemmArgs& g) {
-  float* w = workspace(g_isa->gemm_work_floats(g.n, g.k));
-  g_isa->gemm_block(g, 0, g.m, 0, g.n, w);
-}
 
 static float* attn_scratch(long floats) {
   if ((long)t_scratch.size() < floats) t_scratch.resize(floats);

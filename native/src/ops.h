@@ -16,6 +16,7 @@ void batch_gemm(const float* a, long a_bs, const float* b, long b_bs, float* c, 
                 int m, int n, int k, bool trans_a, bool trans_b);
 
 void par_exp(const float* x, float* y, long n);
+void par_add(const float* a, const float* b, float* y, long n);
 void par_tanh(const float* x, float* y, long n);
 /** x viewed as [outer, red, inner] summed over the middle axis into y[outer, inner]. */
 void par_sum3(const float* x, float* y, long outer, long red, long inner);
