@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { installNativeKernels, loadNativeAddon, nativeKernelNames } from './native';
+import { installJsFastPaths } from './js-fastpaths';
 import { installNativeOps } from './native-ops';
 import { installWasmTricks, installZeroCopyIdentity } from './wasm-tricks';
 
@@ -110,7 +111,8 @@ async function start(engine: EngineName, why: string[]): Promise<EngineInfo | nu
       const err = await startWasm();
       if (err) { why.push(err); return null; }
       installWasmTricks();
-      return { name: 'wasm', backend: tf.getBackend(), engine, reason: 'wasm backend with plain 2-D matmuls (no native kernels)' };
+      installJsFastPaths();
+      return { name: 'wasm', backend: tf.getBackend(), engine, reason: 'wasm backend with plain 2-D matmuls and closed-form gradients (no native kernels)' };
     }
     case 'wasm-stock': {
       const err = await startWasm();

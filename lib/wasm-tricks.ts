@@ -70,28 +70,24 @@ function batchMatMul(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
     // Every batch entry of A meets the same B: one tall product.
     out = plain2d({ ...a3, shape: [1, batchA * m, k] }, { ...b3, shape: [1, k, n] }, be);
   } else {
-    // Entry by entry on heap copies.
+    // Entry by entry on heap copies. Each entry gets new tensors: the wasm backend caches the packed right
+    // operand of a product by tensor id, so refilling one tensor would reuse stale weights.
     out = be.makeOutput([nb, m, n], 'float32');
-    const ea = be.makeOutput([1, m, k], 'float32');
-    const eb = be.makeOutput([1, k, n], 'float32');
-    const offA = be.dataIdMap.get(a3.dataId)!.memoryOffset / 4;
-    const offB = be.dataIdMap.get(b3.dataId)!.memoryOffset / 4;
-    const offEA = be.dataIdMap.get(ea.dataId)!.memoryOffset / 4;
-    const offEB = be.dataIdMap.get(eb.dataId)!.memoryOffset / 4;
     for (let i = 0; i < nb; i++) {
-      const heap = be.wasm.HEAPF32;
-      const sa = offA + (batchA === 1 ? 0 : i * m * k);
-      const sb = offB + i * k * n;
-      heap.copyWithin(offEA, sa, sa + m * k);
-      heap.copyWithin(offEB, sb, sb + k * n);
+      const ea = be.makeOutput([1, m, k], 'float32');
+      const eb = be.makeOutput([1, k, n], 'float32');
+      const off = (t: tf.TensorInfo) => be.dataIdMap.get(t.dataId)!.memoryOffset / 4;
+      const heap = be.wasm.HEAPF32; // after the allocations (they may grow the heap)
+      const sa = off(a3) + (batchA === 1 ? 0 : i * m * k);
+      const sb = off(b3) + i * k * n;
+      heap.copyWithin(off(ea), sa, sa + m * k);
+      heap.copyWithin(off(eb), sb, sb + k * n);
       const r = plain2d(ea, eb, be);
-      const h2 = be.wasm.HEAPF32; // the product may have grown the heap
-      const offOut = be.dataIdMap.get(out.dataId)!.memoryOffset / 4;
-      const offR = be.dataIdMap.get(r.dataId)!.memoryOffset / 4;
-      h2.copyWithin(offOut + i * m * n, offR, offR + m * n);
+      be.wasm.HEAPF32.copyWithin(off(out) + i * m * n, off(r), off(r) + m * n);
       be.disposeData(r.dataId);
+      be.disposeData(ea.dataId);
+      be.disposeData(eb.dataId);
     }
-    temps.push(ea, eb);
   }
   for (const t of temps) be.disposeData(t.dataId);
   return { ...out, shape: [...batchShape, m, n] };
