@@ -287,7 +287,8 @@ function gatherV2(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   if (n === 0) return out;
   syncHeap(be);
   const io = offsetOf(be, indices);
-  const bad = outer * slice === 0 && dim > 0 ? -1 : addon!.gather(offsetOf(be, x), io, offsetOf(be, out), outer, dim, slice, n);
+  // Indices are checked even when nothing is copied (empty slices), as the stock kernel does.
+  const bad = addon!.gather(offsetOf(be, x), io, offsetOf(be, out), outer, dim, slice, n);
   if (bad >= 0) {
     const value = new Int32Array(be.wasm.HEAPU8.buffer, (io + bad) * 4, 1)[0];
     be.disposeData(out.dataId);

@@ -176,6 +176,7 @@ test('GatherV2: native equals the stock kernel on every axis, int32 values, empt
     { shape: [4, 5, 6], axis: 2, idx: [5, 5, 1, 0], idxShape: [2, 2], dtype: 'int32' },
     { shape: [7], axis: 0, idx: [6, 0], idxShape: [2], dtype: 'int32' },
     { shape: [10, 3], axis: 0, idx: [], idxShape: [0], dtype: 'float32' },
+    { shape: [3, 0], axis: 0, idx: [2, 0], idxShape: [2], dtype: 'float32' },
     { shape: [2048, 64], axis: 0, idx: Array.from({ length: 1024 }, (_, i) => (i * 37) % 2048), idxShape: [16, 64], dtype: 'float32' },
   ];
   for (const [i, c] of cases.entries()) {
