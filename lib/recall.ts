@@ -27,12 +27,12 @@ export function startsWithAnswer(completion: string, fact: Fact): boolean {
   });
 }
 
-/** Measures recall greedily, `batchSize` prompts at a time. */
+/** Measures recall greedily, `batchSize` prompts at a time (12 new tokens: long names can take many BPE pieces). */
 export function factRecall(model: GPT, tokenizer: Tokenizer, facts: readonly Fact[], opts: { batchSize?: number; maxNewTokens?: number } = {}): RecallResult {
   const rows: RecallResult['rows'] = [];
   for (const group of chunks(facts, opts.batchSize ?? 64)) {
     const prompts = group.map((f) => recallPrompt(f));
-    const g = generate(model, prompts.map((p) => tokenizer.encode(p)), tokenizer.eosId, { greedy: true, maxNewTokens: opts.maxNewTokens ?? 6 });
+    const g = generate(model, prompts.map((p) => tokenizer.encode(p)), tokenizer.eosId, { greedy: true, maxNewTokens: opts.maxNewTokens ?? 12 });
     group.forEach((f, i) => {
       const completion = tokenizer.decode(g.responses[i], { skipSpecial: true });
       rows.push({ factId: f.id, prompt: prompts[i], completion, correct: startsWithAnswer(completion, f) });
