@@ -107,20 +107,37 @@ function identity(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
-/** Installs the copy-free Identity kernel (idempotent); used by both wasm engines. */
+let originalCast: tf.KernelConfig | null = null;
+
+/** Cast to the dtype the tensor already has (tf.cast(ids, 'int32') on int32 ids, …): shared, like Identity. */
+function cast(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const x = args.inputs.x as tf.TensorInfo;
+  const { dtype } = args.attrs as unknown as { dtype: tf.DataType };
+  if (x.dtype !== dtype || dtype === 'string') return originalCast!.kernelFunc(args);
+  (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype };
+}
+
+/** Installs the copy-free Identity and same-dtype Cast kernels (idempotent); used by both wasm engines. */
 export function installZeroCopyIdentity(): void {
   if (originalIdentity) return;
   originalIdentity = tf.getKernel(tf.Identity, 'wasm');
+  originalCast = tf.getKernel(tf.Cast, 'wasm');
   tf.unregisterKernel(tf.Identity, 'wasm');
   tf.registerKernel({ ...originalIdentity, kernelFunc: identity as tf.KernelFunc });
+  tf.unregisterKernel(tf.Cast, 'wasm');
+  tf.registerKernel({ ...originalCast, kernelFunc: cast as tf.KernelFunc });
 }
 
-/** Restores the stock (copying) Identity kernel. */
+/** Restores the stock (copying) Identity and Cast kernels. */
 export function uninstallZeroCopyIdentity(): void {
   if (!originalIdentity) return;
   tf.unregisterKernel(tf.Identity, 'wasm');
   tf.registerKernel(originalIdentity);
+  tf.unregisterKernel(tf.Cast, 'wasm');
+  tf.registerKernel(originalCast!);
   originalIdentity = null;
+  originalCast = null;
 }
 
 /** Replaces the wasm BatchMatMul kernel (idempotent). */

@@ -47,14 +47,20 @@ test('BatchMatMul with plain 2-D products equals the cpu backend (transposes, ba
   t.diagnostic(`${cases.length} products; max |tricks − cpu| = ${worst.toExponential(2)}`);
 });
 
-test('Identity shares data: a clone outlives its original and carries gradients', () => {
+test('Identity and same-dtype Cast share data: a clone outlives its original and carries gradients', () => {
   const a = tf.tensor1d([1, 2, 3]);
   const b = tf.clone(a);
   a.dispose();
   assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3]);
   const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.clone(x), 3)))(tf.tensor1d([1, 1]));
   assert.deepEqual(Array.from(g.dataSync()), [3, 3]);
-  tf.dispose([b, g]);
+  // Cast to the same dtype shares too; a real conversion still converts.
+  const i = tf.tensor1d([1, 2], 'int32');
+  const j = tf.cast(i, 'int32');
+  const f = tf.cast(i, 'float32');
+  i.dispose();
+  assert.deepEqual([Array.from(j.dataSync()), j.dtype, Array.from(f.dataSync()), f.dtype], [[1, 2], 'int32', [1, 2], 'float32']);
+  tf.dispose([b, g, j, f]);
 });
 
 test('training steps of the fallback engine (tricks + closed-form gradients) match the stock wasm backend', async () => {

@@ -19,7 +19,7 @@ const coreDist = path.join(root, 'node_modules', '@tensorflow', 'tfjs-core', 'di
 const wasmDist = path.join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
 const workDir = path.join(root, '.tmp-tfjs-ops');
 
-/** The tfjs-core spec files that exercise each kernel the native engine overrides (lib/native.ts). */
+/** The tfjs-core spec files (relative to dist/ops/) that exercise each kernel the native engine overrides. */
 const specsByKernel: Record<string, string[]> = {
   BatchMatMul: ['mat_mul_test.js'],
   Exp: ['exp_test.js'],
@@ -28,6 +28,7 @@ const specsByKernel: Record<string, string[]> = {
   GatherV2: ['gather_test.js'],
   Add: ['add_test.js'],
   Identity: ['clone_test.js'],
+  Cast: ['../tensor_test.js'],
 };
 
 interface SpecResult { name: string; status: string; messages: string[] }
@@ -121,15 +122,15 @@ function main(): void {
   const verbose = args.includes('--verbose');
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { nativeKernelNames } = require('../lib/native') as typeof import('../lib/native');
-  // The wasm-native engine also installs the copy-free Identity (lib/wasm-tricks.ts).
-  const overridden = [...nativeKernelNames, 'Identity'];
+  // The wasm-native engine also installs the copy-free Identity and same-dtype Cast (lib/wasm-tricks.ts).
+  const overridden = [...nativeKernelNames, 'Identity', 'Cast'];
   const missing = overridden.filter((k) => !specsByKernel[k]);
   if (missing.length > 0) {
     console.error(`no tfjs spec file is mapped for the overridden kernel(s) ${missing.join(', ')} (tools/test-tfjs-ops.ts)`);
     process.exit(2);
   }
   const specFiles = [...new Set(overridden.flatMap((k) => specsByKernel[k]))];
-  for (const f of specFiles) if (!fs.existsSync(path.join(coreDist, 'ops', f))) throw new Error(`missing ${f} in ${coreDist}`);
+  for (const f of specFiles) if (!fs.existsSync(path.join(coreDist, 'ops', f))) throw new Error(`missing ${f} in ${coreDist}/ops`);
   const bundlePath = bundle(specFiles);
   const stock = runEngine(bundlePath, 'wasm-stock');
   const ours = runEngine(bundlePath, engine);
