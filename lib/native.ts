@@ -30,14 +30,14 @@ export interface NativeAddon {
   adam(p: number, m: number, v: number, g: number, pOut: number, mOut: number, vOut: number, n: number,
     lr: number, b1: number, oneMinusB1: number, b2: number, oneMinusB2: number, eps: number, c1: number, c2: number,
     lrTimesWd: number, form: number, sqrtC2OverC1: number): void;
-  /** Descriptor layout: see AttentionDescriptor in lib/native-ops.ts. */
-  attention(descriptor: Float64Array): void;
   logSoftmax(x: number, y: number, rows: number, V: number): void;
   logSoftmaxGrad(y: number, dy: number, dx: number, rows: number, V: number): void;
+  /** Attention over B·H heads; the Float64Array descriptor's layout is documented in lib/native-ops.ts. */
+  attention(descriptor: Float64Array): void;
+  attentionGrad(descriptor: Float64Array): void;
   kvAppend(kOld: number, vOld: number, qkv: number, kOut: number, vOut: number, B: number, H: number, Tp: number, T: number, hd: number): void;
   /** Returns −1, or the position of the first index outside [0, dim) (then nothing is written). */
   gather(x: number, indices: number, out: number, outer: number, dim: number, slice: number, n: number): number;
-  attentionGrad(descriptor: Float64Array): void;
   configure(threads: number, isa: string, spinMicroseconds: number): boolean;
   info(): { isa: string; threads: number; mr: number; nr: number };
 }
@@ -48,10 +48,9 @@ export const nativeAddonPath = path.join(repoRoot, 'native', 'build', 'Release',
 let loaded: { addon: NativeAddon | null; error: string | null } | null = null;
 
 /**
- * Loads the addon once and configures it from the environment: RLHF_THREADS (default 2, or 1 on a 1-CPU machine), RLHF_ISA
- * (avx512 | avx2 | generic; default: the best the CPU has), RLHF_SPIN_US (how long idle workers spin, default 100);
- * RLHF_NO_NATIVE=1 pretends the addon is not built.
- * Returns the addon, or null with the reason.
+ * Loads the addon once and configures it from the environment: RLHF_THREADS (default 2, at most the CPUs),
+ * RLHF_ISA (avx512 | avx2 | generic; default: the best the CPU has), RLHF_SPIN_US (how long idle workers spin,
+ * default 100); RLHF_NO_NATIVE=1 pretends the addon is not built. Returns the addon, or null with the reason.
  */
 export function loadNativeAddon(): { addon: NativeAddon | null; error: string | null } {
   if (loaded) return loaded;
@@ -71,7 +70,7 @@ export function loadNativeAddon(): { addon: NativeAddon | null; error: string | 
     const cpus = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
     const threads = envInt('RLHF_THREADS', Math.max(1, Math.min(2, cpus)));
     const isa = process.env.RLHF_ISA ?? '';
-    if (!addon.configure(threads, isa, envInt('RLHF_SPIN_US', 100))) {
+    if (!addon.configure(threads, isa, envInt('RLHF_SPIN_US', 100, 0))) {
       throw new Error(`RLHF_ISA=${isa} is not supported by this CPU or build`);
     }
     loaded = { addon, error: null };
@@ -81,11 +80,11 @@ export function loadNativeAddon(): { addon: NativeAddon | null; error: string | 
   return loaded;
 }
 
-function envInt(name: string, dflt: number): number {
+function envInt(name: string, dflt: number, min = 1): number {
   const v = process.env[name];
   if (v === undefined || v.trim() === '') return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${v}"`);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${v}"`);
   return n;
 }
 
