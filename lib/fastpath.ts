@@ -19,6 +19,8 @@ export interface FastPaths {
   multiHeadAttention?(qkv: tf.Tensor2D, B: number, T: number, H: number, bias: tf.Tensor | null, biasIsCausal: boolean): tf.Tensor2D | null;
   /** Attention of new tokens over a KV cache, extending the cache (see ops.cachedAttention); inference only. */
   cachedAttention?(qkv: tf.Tensor2D, B: number, T: number, H: number, pastK: tf.Tensor4D | null, pastV: tf.Tensor4D | null, bias: tf.Tensor | null): { y: tf.Tensor2D; k: tf.Tensor4D; v: tf.Tensor4D } | null;
+  /** Log-probability of each row's target under softmax(logits / temperature): logits [N, V], targets [N] → [N]. */
+  tokenLogprobs?(logits: tf.Tensor2D, targets: tf.Tensor1D, temperature: number): tf.Tensor1D | null;
   /** Log-softmax over the last axis. */
   logSoftmax?(x: tf.Tensor): tf.Tensor | null;
   /** Per-row softmax cross-entropy: logits [N, V], targets [N] → [N]. */

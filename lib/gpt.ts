@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from './rng';
-import { cachedAttention, causalBias, embedding, gelu, keyPaddingBias, layerNorm, linear, logSoftmax, multiHeadAttention } from './ops';
+import { cachedAttention, causalBias, embedding, gelu, keyPaddingBias, layerNorm, linear, multiHeadAttention, tokenLogprobs } from './ops';
 
 /**
  * A decoder-only transformer (GPT-2's architecture, as in nanoGPT and ../shared/peer/torch_gpt.py):
@@ -266,9 +266,9 @@ export class GPT {
  */
 export function logprobsOf(logits: tf.Tensor3D, targets: tf.Tensor2D, temperature = 1): tf.Tensor2D {
   return tf.tidy(() => {
-    const V = logits.shape[2];
-    const lp = logSoftmax(temperature === 1 ? logits : tf.div(logits, temperature));
-    return tf.sum(tf.mul(lp, tf.oneHot(tf.cast(targets, 'int32'), V)), -1) as tf.Tensor2D;
+    const [B, T, V] = logits.shape;
+    const lp = tokenLogprobs(logits.reshape([B * T, V]) as tf.Tensor2D, targets.reshape([B * T]) as tf.Tensor1D, temperature);
+    return lp.reshape([B, T]) as tf.Tensor2D;
   });
 }
 

@@ -13,6 +13,7 @@ import { installedAddon, KernelArgs, nativeKernelsInstalled, offsetOf, syncHeap,
  *                       (probabilities are recomputed per head instead of being kept)
  *   RlhfXent            softmax cross-entropy per row → loss and logsumexp; gradient RlhfXentGrad
  *   RlhfLogSoftmax      log-softmax over the last axis; gradient RlhfLogSoftmaxGrad (from the saved output)
+ *   RlhfTokenLogprobs   log-probability of each row's target at a temperature (PPO); gradient RlhfTokenLogprobsGrad
  *   RlhfAdam            one Adam step for one variable → new param, m, v
  *   RlhfKvAttention     decoding: new tokens' attention over a KV cache, the cache extended in the same call
  * installNativeOps() registers them and fills lib/fastpath.ts, through which lib/ops.ts and lib/adam.ts reach
@@ -107,6 +108,32 @@ function xentKernel(args: KernelArgs): tf.TensorInfo[] {
     installedAddon().xent(offsetOf(be, logits), offsetOf(be, targets), offsetOf(be, loss), offsetOf(be, lse), N, V);
   }
   return [loss, lse];
+}
+
+function tokenLogprobsKernel(args: KernelArgs): tf.TensorInfo[] {
+  const { logits, targets } = args.inputs as { logits: tf.TensorInfo; targets: tf.TensorInfo };
+  const { temperature } = args.attrs as unknown as { temperature: number };
+  const be = args.backend as WasmBackend;
+  const [N, V] = logits.shape;
+  const lp = be.makeOutput([N], 'float32');
+  const lse = be.makeOutput([N], 'float32');
+  if (N > 0) {
+    syncHeap(be);
+    installedAddon().tokenLogprobs(offsetOf(be, logits), offsetOf(be, targets), offsetOf(be, lp), offsetOf(be, lse), N, V, temperature);
+  }
+  return [lp, lse];
+}
+
+function tokenLogprobsGradKernel(args: KernelArgs): tf.TensorInfo {
+  const { logits, targets, lse, dlp } = args.inputs as Record<string, tf.TensorInfo>;
+  const { temperature } = args.attrs as unknown as { temperature: number };
+  const be = args.backend as WasmBackend;
+  const [N, V] = logits.shape;
+  const out = be.makeOutput([N, V], 'float32');
+  if (N * V === 0) return out;
+  syncHeap(be);
+  installedAddon().tokenLogprobsGrad(offsetOf(be, logits), offsetOf(be, targets), offsetOf(be, lse), offsetOf(be, dlp), offsetOf(be, out), N, V, temperature);
+  return out;
 }
 
 function logSoftmaxKernel(args: KernelArgs): tf.TensorInfo {
@@ -347,6 +374,19 @@ const gradients: tf.GradConfig[] = [
     },
   },
   {
+    kernelName: 'RlhfTokenLogprobs',
+    inputsToSave: ['logits', 'targets'],
+    outputsToSave: [false, true],
+    gradFunc: (dys, saved, attrs) => {
+      const [logits, targets, lse] = saved;
+      const dlp = (dys as tf.Tensor[])[0];
+      return {
+        logits: () => run('RlhfTokenLogprobsGrad', { logits, targets, lse, dlp }, attrs) as tf.Tensor,
+        targets: () => tf.zerosLike(targets),
+      };
+    },
+  },
+  {
     kernelName: 'RlhfLogSoftmax',
     outputsToSave: [true],
     gradFunc: (dy, saved) => ({ x: () => run('RlhfLogSoftmaxGrad', { y: saved[0], dy: dy as tf.Tensor }) as tf.Tensor }),
@@ -490,6 +530,14 @@ const paths: FastPaths = {
     const [y, k, v] = run('RlhfKvAttention', inputs, { batch: B, heads: H }) as tf.Tensor[];
     return { y: y as tf.Tensor2D, k: k as tf.Tensor4D, v: v as tf.Tensor4D };
   },
+  tokenLogprobs(logits, targets, temperature) {
+    if (!ready(logits) || logits.rank !== 2 || targets.rank !== 1 || targets.shape[0] !== logits.shape[0] || !(temperature > 0)) return null;
+    if (logits.shape[1] < 2) return null; // the reference's tf.oneHot refuses a depth below 2
+    return tf.tidy(() => {
+      const t = targets.dtype === 'int32' ? targets : tf.cast(targets, 'int32');
+      return (run('RlhfTokenLogprobs', { logits, targets: t }, { temperature }) as tf.Tensor[])[0] as tf.Tensor1D;
+    });
+  },
   logSoftmax(x) {
     if (!ready(x) || x.rank < 1) return null;
     return run('RlhfLogSoftmax', { x }) as tf.Tensor;
@@ -515,6 +563,8 @@ const kernels: Array<[string, tf.KernelFunc]> = [
   ['RlhfLayerNormGrad', layerNormGradKernel as tf.KernelFunc],
   ['RlhfXent', xentKernel as tf.KernelFunc],
   ['RlhfXentGrad', xentGradKernel as tf.KernelFunc],
+  ['RlhfTokenLogprobs', tokenLogprobsKernel as tf.KernelFunc],
+  ['RlhfTokenLogprobsGrad', tokenLogprobsGradKernel as tf.KernelFunc],
   ['RlhfLogSoftmax', logSoftmaxKernel as tf.KernelFunc],
   ['RlhfLogSoftmaxGrad', logSoftmaxGradKernel as tf.KernelFunc],
   ...attentionKernelNames.map(([name]): [string, tf.KernelFunc] => [name, attentionKernel as tf.KernelFunc]),

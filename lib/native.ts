@@ -30,6 +30,8 @@ export interface NativeAddon {
   adam(p: number, m: number, v: number, g: number, pOut: number, mOut: number, vOut: number, n: number,
     lr: number, b1: number, oneMinusB1: number, b2: number, oneMinusB2: number, eps: number, c1: number, c2: number,
     lrTimesWd: number, form: number, sqrtC2OverC1: number): void;
+  tokenLogprobs(logits: number, targets: number, lp: number, lse: number, rows: number, V: number, temperature: number): void;
+  tokenLogprobsGrad(logits: number, targets: number, lse: number, dlp: number, dlogits: number, rows: number, V: number, temperature: number): void;
   logSoftmax(x: number, y: number, rows: number, V: number): void;
   logSoftmaxGrad(y: number, dy: number, dx: number, rows: number, V: number): void;
   /** Attention over B·H heads; the Float64Array descriptor's layout is documented in lib/native-ops.ts. */

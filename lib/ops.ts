@@ -174,6 +174,23 @@ export function softmaxCrossEntropyReference(logits: tf.Tensor2D, targets: tf.Te
   });
 }
 
+/**
+ * Log-probability of each row's target token under softmax(logits / temperature): logits [N, V], targets [N]
+ * int32 → [N]. A target outside [0, V) scores 0 (its one-hot row is empty).
+ */
+export function tokenLogprobs(logits: tf.Tensor2D, targets: tf.Tensor1D, temperature = 1): tf.Tensor1D {
+  return fastPaths.tokenLogprobs?.(logits, targets, temperature) ?? tokenLogprobsReference(logits, targets, temperature);
+}
+
+/** The reference implementation of tokenLogprobs() in tfjs ops. */
+export function tokenLogprobsReference(logits: tf.Tensor2D, targets: tf.Tensor1D, temperature = 1): tf.Tensor1D {
+  return tf.tidy(() => {
+    const V = logits.shape[1];
+    const lp = logSoftmax(temperature === 1 ? logits : tf.div(logits, temperature));
+    return tf.sum(tf.mul(lp, tf.oneHot(tf.cast(targets, 'int32'), V)), -1) as tf.Tensor1D;
+  });
+}
+
 /** Log-softmax over the last axis, written as x − logsumexp(x) (safe inside gradients). */
 export function logSoftmax<T extends tf.Tensor>(x: T): T {
   return (fastPaths.logSoftmax?.(x) as T | null) ?? logSoftmaxReference(x);

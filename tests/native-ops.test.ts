@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { Adam } from '../lib/adam';
-import { attention, cachedAttention, causalBias, gelu, layerNorm, linear, logSoftmax, multiHeadAttention, softmaxCrossEntropy } from '../lib/ops';
+import { attention, cachedAttention, causalBias, gelu, layerNorm, linear, logSoftmax, multiHeadAttention, softmaxCrossEntropy, tokenLogprobs } from '../lib/ops';
 import { maxAbsErr, nativeTestOptions, randn, startNativeEngine, values, withoutNative } from './native-helpers';
 
 // The fused native ops (lib/native-ops.ts) against the reference implementations of lib/ops.ts and
@@ -159,6 +159,17 @@ test('softmaxCrossEntropy: loss and logits gradient, wide and narrow vocabularie
 test('logSoftmax over the last axis and its gradient (ranks 1–3, wide rows, large logits)', nativeTestOptions, (t) => {
   const errs = [[1], [7], [3, 5], [33, 100], [2, 3, 1000], [4, 4096]].map((shape, i) => compare((x) => logSoftmax(x), [sized(shape, i, i === 4 ? 30 : 3)], [0]));
   report(t, 'logSoftmax', errs, 1e-5);
+});
+
+test('tokenLogprobs at temperatures 1 and 0.7: values and logits gradient; an out-of-range target scores 0', nativeTestOptions, (t) => {
+  const errs: number[][] = [];
+  for (const temperature of [1, 0.7]) {
+    for (const [i, [N, V]] of [[1, 2], [5, 9], [40, 700], [8, 4096]].entries()) {
+      const targets = { data: Float32Array.from({ length: N }, (_, r) => (r === 1 ? -1 : (r * 13 + 2) % V)), shape: [N], dtype: 'int32' as const };
+      errs.push(compare((l, tg) => tokenLogprobs(l as tf.Tensor2D, tg as tf.Tensor1D, temperature), [sized([N, V], 30 + i, 3), targets], [0]));
+    }
+  }
+  report(t, 'tokenLogprobs', errs, 1e-5);
 });
 
 test('Adam: three steps of the fused update equal lib/adam.ts in both forms, with weight decay', nativeTestOptions, (t) => {

@@ -191,6 +191,30 @@ static napi_value XentGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// tokenLogprobs(logits, targets(int32), lp, lse, rows, V, temperature)
+static napi_value TokenLogprobs(napi_env env, napi_callback_info info) {
+  double v[7];
+  if (!get_args(env, info, 7, v)) return nullptr;
+  if (!in_heap(env, v[0], v[4] * v[5], "tokenLogprobs logits") || !in_heap(env, v[1], v[4], "tokenLogprobs targets") ||
+      !in_heap(env, v[2], v[4], "tokenLogprobs lp") || !in_heap(env, v[3], v[4], "tokenLogprobs lse"))
+    return nullptr;
+  par_token_logprob(F(0), heap_i32(v[1]), F(2), F(3), (long)v[4], (long)v[5], (float)v[6]);
+  return nullptr;
+}
+
+// tokenLogprobsGrad(logits, targets(int32), lse, dlp, dlogits, rows, V, temperature)
+static napi_value TokenLogprobsGrad(napi_env env, napi_callback_info info) {
+  double v[8];
+  if (!get_args(env, info, 8, v)) return nullptr;
+  const double n = v[5] * v[6];
+  if (!in_heap(env, v[0], n, "tokenLogprobsGrad logits") || !in_heap(env, v[1], v[5], "tokenLogprobsGrad targets") ||
+      !in_heap(env, v[2], v[5], "tokenLogprobsGrad lse") || !in_heap(env, v[3], v[5], "tokenLogprobsGrad dlp") ||
+      !in_heap(env, v[4], n, "tokenLogprobsGrad dlogits"))
+    return nullptr;
+  par_token_logprob_grad(F(0), heap_i32(v[1]), F(2), F(3), F(4), (long)v[5], (long)v[6], (float)v[7]);
+  return nullptr;
+}
+
 // logSoftmax(x, y, rows, V)
 static napi_value LogSoftmax(napi_env env, napi_callback_info info) {
   double v[4];
@@ -358,6 +382,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"xent", Xent},           {"xentGrad", XentGrad},   {"adam", Adam},
       {"attention", Attention}, {"attentionGrad", AttentionGrad}, {"gather", Gather},
       {"kvAppend", KvAppend},   {"logSoftmax", LogSoftmax}, {"logSoftmaxGrad", LogSoftmaxGrad},
+      {"tokenLogprobs", TokenLogprobs}, {"tokenLogprobsGrad", TokenLogprobsGrad},
       {"configure", Configure}, {"info", Info},
   };
   for (auto& f : fns) {

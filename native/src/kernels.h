@@ -36,6 +36,10 @@ struct GemmArgs {
   X(void, xent_rows, (const float* logits, const int32_t* targets, float* loss, float* lse, long rows, long V))  \
   X(void, xent_grad_rows, (const float* logits, const int32_t* targets, const float* lse, const float* dloss,    \
                            float* dlogits, long rows, long V))                                                  \
+  X(void, token_logprob_rows, (const float* logits, const int32_t* targets, float* lp, float* lse, long rows, long V, \
+                               float temperature))                                                              \
+  X(void, token_logprob_grad_rows, (const float* logits, const int32_t* targets, const float* lse, const float* dlp, \
+                                    float* dlogits, long rows, long V, float temperature))                      \
   X(void, logsoftmax_rows, (const float* x, float* y, long rows, long V))                                        \
   X(void, logsoftmax_grad_rows, (const float* y, const float* dy, float* dx, long rows, long V))                 \
   X(void, softmax_rows, (float* s, long rows, long len, float scale, const float* bias, long bias_rs,            \

@@ -321,6 +321,19 @@ void par_xent_grad(const float* logits, const int32_t* targets, const float* lse
   });
 }
 
+void par_token_logprob(const float* logits, const int32_t* targets, float* lp, float* lse, long rows, long V, float T) {
+  par_rows(rows, V * 8, [&](long r0, long r1) {
+    g_isa->token_logprob_rows(logits + r0 * V, targets + r0, lp + r0, lse + r0, r1 - r0, V, T);
+  });
+}
+
+void par_token_logprob_grad(const float* logits, const int32_t* targets, const float* lse, const float* dlp,
+                            float* dlogits, long rows, long V, float T) {
+  par_rows(rows, V * 8, [&](long r0, long r1) {
+    g_isa->token_logprob_grad_rows(logits + r0 * V, targets + r0, lse + r0, dlp + r0, dlogits + r0 * V, r1 - r0, V, T);
+  });
+}
+
 void par_logsoftmax(const float* x, float* y, long rows, long V) {
   par_rows(rows, V * 8, [&](long r0, long r1) { g_isa->logsoftmax_rows(x + r0 * V, y + r0 * V, r1 - r0, V); });
 }

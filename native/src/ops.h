@@ -29,6 +29,9 @@ void par_layernorm_grad(const float* x, const float* g, const float* dy, float* 
 void par_xent(const float* logits, const int32_t* targets, float* loss, float* lse, long rows, long V);
 void par_xent_grad(const float* logits, const int32_t* targets, const float* lse, const float* dloss, float* dlogits,
                    long rows, long V);
+void par_token_logprob(const float* logits, const int32_t* targets, float* lp, float* lse, long rows, long V, float T);
+void par_token_logprob_grad(const float* logits, const int32_t* targets, const float* lse, const float* dlp,
+                            float* dlogits, long rows, long V, float T);
 void par_logsoftmax(const float* x, float* y, long rows, long V);
 void par_logsoftmax_grad(const float* y, const float* dy, float* dx, long rows, long V);
 void par_adam(const float* p, const float* m, const float* v, const float* g, float* po, float* mo, float* vo, long n,
