@@ -66,17 +66,23 @@ export class Adam {
     const c1 = 1 - Math.pow(b1, this.t);
     const c2 = 1 - Math.pow(b2, this.t);
     tf.tidy(() => {
+      const idx = this.vars.map((p, i) => (grads[p.name] ? i : -1)).filter((i) => i >= 0);
+      const fast = fastPaths.adam?.(
+        idx.map((i) => this.vars[i]), idx.map((i) => this.m[i]), idx.map((i) => this.v[i]), idx.map((i) => grads[this.vars[i].name]),
+        { learningRate, beta1: b1, beta2: b2, epsilon: eps, c1, c2, weightDecay: wd, form },
+      );
+      if (fast) {
+        // The same update for every variable, in one native kernel (lib/native-ops.ts).
+        idx.forEach((i, j) => {
+          this.vars[i].assign(fast[j][0]);
+          this.m[i].assign(fast[j][1]);
+          this.v[i].assign(fast[j][2]);
+        });
+        return;
+      }
       this.vars.forEach((p, i) => {
         const g = grads[p.name];
         if (!g) return;
-        const fast = fastPaths.adam?.(p, this.m[i], this.v[i], g, { learningRate, beta1: b1, beta2: b2, epsilon: eps, c1, c2, weightDecay: wd, form });
-        if (fast) {
-          // The same update, fused into one native kernel (lib/native-ops.ts).
-          p.assign(fast[0]);
-          this.m[i].assign(fast[1]);
-          this.v[i].assign(fast[2]);
-          return;
-        }
         const m = tf.add(tf.mul(this.m[i], b1), tf.mul(g, 1 - b1));
         const v = tf.add(tf.mul(this.v[i], b2), tf.mul(tf.square(g), 1 - b2));
         this.m[i].assign(m);

@@ -26,10 +26,10 @@ export interface FastPaths {
   /** Per-row softmax cross-entropy: logits [N, V], targets [N] → [N]. */
   softmaxCrossEntropy?(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D | null;
   /**
-   * One Adam step for one variable: returns the new [param, m, v] (the caller assigns them), computed exactly
-   * as lib/adam.ts does.
+   * One Adam step for many variables at once: params, first and second moments and gradients, index by index;
+   * returns the new [param, m, v] of each (the caller assigns them), computed exactly as lib/adam.ts does.
    */
-  adam?(p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor, h: AdamHyper): [tf.Tensor, tf.Tensor, tf.Tensor] | null;
+  adam?(ps: tf.Tensor[], ms: tf.Tensor[], vs: tf.Tensor[], gs: tf.Tensor[], h: AdamHyper): Array<[tf.Tensor, tf.Tensor, tf.Tensor]> | null;
 }
 
 /** The scalars of one Adam step (see lib/adam.ts). */

@@ -14,7 +14,7 @@ import { installedAddon, KernelArgs, nativeKernelsInstalled, offsetOf, syncHeap,
  *   RlhfXent            softmax cross-entropy per row → loss and logsumexp; gradient RlhfXentGrad
  *   RlhfLogSoftmax      log-softmax over the last axis; gradient RlhfLogSoftmaxGrad (from the saved output)
  *   RlhfTokenLogprobs   log-probability of each row's target at a temperature (PPO); gradient RlhfTokenLogprobsGrad
- *   RlhfAdam            one Adam step for one variable → new param, m, v
+ *   RlhfAdam            one Adam step for all variables at once → new params, m, v
  *   RlhfKvAttention     decoding: new tokens' attention over a KV cache, the cache extended in the same call
  * installNativeOps() registers them and fills lib/fastpath.ts, through which lib/ops.ts and lib/adam.ts reach
  * them; each fast path returns null (reference implementation) when the backend is not wasm with native
@@ -325,24 +325,33 @@ function kvAttentionKernel(args: KernelArgs): tf.TensorInfo[] {
   return [y, k, v];
 }
 
+/** Adam over `count` variables: inputs p0…, m0…, v0…, g0…; outputs [p0′, m0′, v0′, p1′, …]. */
 function adamKernel(args: KernelArgs): tf.TensorInfo[] {
-  const { p, m, v, g } = args.inputs as Record<string, tf.TensorInfo>;
-  const h = args.attrs as unknown as AdamHyper;
+  const inputs = args.inputs as Record<string, tf.TensorInfo>;
+  const h = args.attrs as unknown as AdamHyper & { count: number };
   const be = args.backend as WasmBackend;
-  const po = be.makeOutput(p.shape, 'float32');
-  const mo = be.makeOutput(p.shape, 'float32');
-  const vo = be.makeOutput(p.shape, 'float32');
-  const n = size(p.shape);
-  if (n > 0) {
-    syncHeap(be);
-    const lr = h.learningRate;
-    installedAddon().adam(
-      offsetOf(be, p), offsetOf(be, m), offsetOf(be, v), offsetOf(be, g), offsetOf(be, po), offsetOf(be, mo), offsetOf(be, vo), n,
-      lr, h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.epsilon, h.c1, h.c2, lr * h.weightDecay, h.form === 'pytorch' ? 0 : 1,
-      Math.sqrt(h.c2) / h.c1,
-    );
+  const outs: tf.TensorInfo[] = [];
+  for (let i = 0; i < h.count; i++) {
+    const shape = inputs[`p${i}`].shape;
+    outs.push(be.makeOutput(shape, 'float32'), be.makeOutput(shape, 'float32'), be.makeOutput(shape, 'float32'));
   }
-  return [po, mo, vo];
+  syncHeap(be);
+  const lr = h.learningRate;
+  const desc = new Float64Array(12 + 8 * h.count);
+  desc.set([lr, h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.epsilon, h.c1, h.c2, lr * h.weightDecay, h.form === 'pytorch' ? 0 : 1, Math.sqrt(h.c2) / h.c1, h.count]);
+  for (let i = 0; i < h.count; i++) {
+    const o = 12 + 8 * i;
+    desc[o] = offsetOf(be, inputs[`p${i}`]);
+    desc[o + 1] = offsetOf(be, inputs[`m${i}`]);
+    desc[o + 2] = offsetOf(be, inputs[`v${i}`]);
+    desc[o + 3] = offsetOf(be, inputs[`g${i}`]);
+    desc[o + 4] = offsetOf(be, outs[3 * i]);
+    desc[o + 5] = offsetOf(be, outs[3 * i + 1]);
+    desc[o + 6] = offsetOf(be, outs[3 * i + 2]);
+    desc[o + 7] = size(inputs[`p${i}`].shape);
+  }
+  installedAddon().adamMulti(desc);
+  return outs;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -549,9 +558,19 @@ const paths: FastPaths = {
       return (run('RlhfXent', { logits, targets: t }) as tf.Tensor[])[0] as tf.Tensor1D;
     });
   },
-  adam(p, m, v, g, h) {
-    if (!ready(p, m, v, g) || m.shape.join() !== p.shape.join() || v.shape.join() !== p.shape.join() || g.shape.join() !== p.shape.join()) return null;
-    return run('RlhfAdam', { p, m, v, g }, h as unknown as tf.NamedAttrMap) as [tf.Tensor, tf.Tensor, tf.Tensor];
+  adam(ps, ms, vs, gs, h) {
+    const same = (a: tf.Tensor, b: tf.Tensor) => a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+    if (ps.length === 0 || !ready(...ps, ...ms, ...vs, ...gs)) return null;
+    if (!ps.every((p, i) => same(p, ms[i]) && same(p, vs[i]) && same(p, gs[i]))) return null;
+    const inputs: tf.NamedTensorMap = {};
+    ps.forEach((p, i) => {
+      inputs[`p${i}`] = p;
+      inputs[`m${i}`] = ms[i];
+      inputs[`v${i}`] = vs[i];
+      inputs[`g${i}`] = gs[i];
+    });
+    const out = run('RlhfAdam', inputs, { ...h, count: ps.length } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    return ps.map((_, i): [tf.Tensor, tf.Tensor, tf.Tensor] => [out[3 * i], out[3 * i + 1], out[3 * i + 2]]);
   },
 };
 

@@ -34,6 +34,8 @@ export interface NativeAddon {
   tokenLogprobsGrad(logits: number, targets: number, lse: number, dlp: number, dlogits: number, rows: number, V: number, temperature: number): void;
   logSoftmax(x: number, y: number, rows: number, V: number): void;
   logSoftmaxGrad(y: number, dy: number, dx: number, rows: number, V: number): void;
+  /** Adam over many tensors: [11 hyper-parameters as for adam(), count, then per tensor p, m, v, g, pOut, mOut, vOut, n]. */
+  adamMulti(descriptor: Float64Array): void;
   /** Attention over B·H heads; the Float64Array descriptor's layout is documented in lib/native-ops.ts. */
   attention(descriptor: Float64Array): void;
   attentionGrad(descriptor: Float64Array): void;

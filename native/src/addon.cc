@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 #include "ops.h"
 
 static float* g_heap = nullptr;
@@ -271,6 +272,40 @@ static napi_value KvAppend(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// adamMulti(descriptor Float64Array): [11 hyper-parameters (see Adam), count, then per tensor: p, m, v, g, pOut, mOut,
+// vOut, n]
+static napi_value AdamMulti(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  size_t argc = 1;
+  napi_typedarray_type type;
+  size_t len = 0;
+  void* data = nullptr;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 1 ||
+      napi_get_typedarray_info(env, argv[0], &type, &len, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_float64_array || len < 12) {
+    napi_throw_type_error(env, nullptr, "rlhf_native.adamMulti: expected a Float64Array descriptor");
+    return nullptr;
+  }
+  const double* d = (const double*)data;
+  const long count = (long)d[11];
+  if (count < 0 || len < 12 + 8 * (size_t)count) {
+    napi_throw_range_error(env, nullptr, "rlhf_native.adamMulti: descriptor too short");
+    return nullptr;
+  }
+  float hyper[11];
+  for (int i = 0; i < 11; i++) hyper[i] = (float)d[i];
+  std::vector<AdamTensor> ts((size_t)count);
+  for (long t = 0; t < count; t++) {
+    const double* e = d + 12 + 8 * t;
+    for (int i = 0; i < 7; i++)
+      if (!in_heap(env, e[i], e[7], "adamMulti operand")) return nullptr;
+    ts[t] = AdamTensor{g_heap + (long)e[0], g_heap + (long)e[1], g_heap + (long)e[2], g_heap + (long)e[3],
+                       g_heap + (long)e[4], g_heap + (long)e[5], g_heap + (long)e[6], (long)e[7]};
+  }
+  adam_multi(ts.data(), count, hyper);
+  return nullptr;
+}
+
 /** Reads the attention descriptor (a Float64Array, layout in lib/native.ts) and checks every operand's span. */
 static bool attn_args(napi_env env, napi_callback_info info, AttnArgs& a, bool backward) {
   napi_value argv[1];
@@ -382,7 +417,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"xent", Xent},           {"xentGrad", XentGrad},   {"adam", Adam},
       {"attention", Attention}, {"attentionGrad", AttentionGrad}, {"gather", Gather},
       {"kvAppend", KvAppend},   {"logSoftmax", LogSoftmax}, {"logSoftmaxGrad", LogSoftmaxGrad},
-      {"tokenLogprobs", TokenLogprobs}, {"tokenLogprobsGrad", TokenLogprobsGrad},
+      {"adamMulti", AdamMulti},     {"tokenLogprobs", TokenLogprobs}, {"tokenLogprobsGrad", TokenLogprobsGrad},
       {"configure", Configure}, {"info", Info},
   };
   for (auto& f : fns) {

@@ -344,6 +344,26 @@ void par_logsoftmax_grad(const float* y, const float* dy, float* dx, long rows, 
   });
 }
 
+void adam_multi(const AdamTensor* ts, long count, const float* hyper) {
+  // Chunks of at most 8192 floats over all tensors, spread over the threads.
+  struct Chunk {
+    long t, i0, i1;
+  };
+  std::vector<Chunk> chunks;
+  long total = 0;
+  for (long t = 0; t < count; t++) {
+    for (long i = 0; i < ts[t].n; i += 8192) chunks.push_back({t, i, std::min(ts[t].n, i + 8192)});
+    total += ts[t].n;
+  }
+  par_rows((long)chunks.size(), total / std::max<long>(1, (long)chunks.size()), [&](long c0, long c1) {
+    for (long c = c0; c < c1; c++) {
+      const AdamTensor& a = ts[chunks[c].t];
+      const long i0 = chunks[c].i0, n = chunks[c].i1 - i0;
+      g_isa->adam_f32(a.p + i0, a.m + i0, a.v + i0, a.g + i0, a.po + i0, a.mo + i0, a.vo + i0, n, hyper);
+    }
+  });
+}
+
 void par_adam(const float* p, const float* m, const float* v, const float* g, float* po, float* mo, float* vo, long n,
               const float* hyper) {
   const long chunk = 8192;

@@ -34,6 +34,13 @@ void par_token_logprob_grad(const float* logits, const int32_t* targets, const f
                             float* dlogits, long rows, long V, float T);
 void par_logsoftmax(const float* x, float* y, long rows, long V);
 void par_logsoftmax_grad(const float* y, const float* dy, float* dx, long rows, long V);
+struct AdamTensor {
+  const float *p, *m, *v, *g;
+  float *po, *mo, *vo;
+  long n;
+};
+/** One Adam step over many tensors at once (hyper: see adam_f32). */
+void adam_multi(const AdamTensor* ts, long count, const float* hyper);
 void par_adam(const float* p, const float* m, const float* v, const float* g, float* po, float* mo, float* vo, long n,
               const float* hyper);
 
