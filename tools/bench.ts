@@ -149,7 +149,7 @@ function timeGemm(m: number, k: number, n: number): number {
     return dt;
   };
   once();
-  const reps = Math.max(5, Math.min(50, Math.round(2e9 / (2 * m * n * k))));
+  const reps = Math.max(20, Math.min(200, Math.round(1e10 / (2 * m * n * k))));
   let best = Infinity;
   for (let r = 0; r < reps; r++) best = Math.min(best, once());
   tf.dispose([a, b]);
