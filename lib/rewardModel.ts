@@ -296,7 +296,7 @@ export interface RewardModelConfig {
 export const defaultRewardModelConfig: RewardModelConfig = {
   learningRate: 3e-4,
   epochs: 3,
-  promptsPerBatch: 16,
+  promptsPerBatch: 8,
   heldOutFraction: 0.1,
   warmupFraction: 0.05,
   minLearningRateRatio: 0.1,
