@@ -12,6 +12,13 @@ export interface SftConfig {
   minLearningRateRatio: number;
   /** Clip the gradients' global norm to this (0 = no clipping). */
   gradClip: number;
+  /**
+   * Weight of the pre-training loss mixed into every step (0 = plain SFT). Rehearsing the pre-training text keeps
+   * the facts that no demonstration mentions (InstructGPT mixes pre-training gradients into PPO for the same reason).
+   */
+  pretrainMix: number;
+  /** Pre-training windows per step when pretrainMix > 0. */
+  pretrainBatchSize: number;
   /** Share of demonstrations held out to measure validation loss. */
   validationFraction: number;
   /** Longest reply generated when evaluating, in tokens. */
@@ -23,12 +30,14 @@ export interface SftConfig {
 }
 
 export const defaultSftConfig: SftConfig = {
-  epochs: 2,
+  epochs: 3,
   batchSize: 16,
-  learningRate: 3e-4,
+  learningRate: 5e-4,
   warmupFraction: 0.05,
   minLearningRateRatio: 0.1,
   gradClip: 1,
+  pretrainMix: 1,
+  pretrainBatchSize: 8,
   validationFraction: 0.05,
   maxNewTokens: 32,
   evalPrompts: Infinity,
@@ -37,10 +46,11 @@ export const defaultSftConfig: SftConfig = {
 
 /** Checks an SFT config; throws an error naming the bad field. */
 export function validateSftConfig(c: SftConfig): SftConfig {
-  const posInt = (k: 'epochs' | 'batchSize' | 'maxNewTokens') => {
+  const posInt = (k: 'epochs' | 'batchSize' | 'maxNewTokens' | 'pretrainBatchSize') => {
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`SftConfig.${k} must be a positive integer, got ${c[k]}`);
   };
-  (['epochs', 'batchSize', 'maxNewTokens'] as const).forEach(posInt);
+  (['epochs', 'batchSize', 'maxNewTokens', 'pretrainBatchSize'] as const).forEach(posInt);
+  if (!(c.pretrainMix >= 0)) throw new Error(`SftConfig.pretrainMix must be ≥ 0, got ${c.pretrainMix}`);
   if (!(c.learningRate > 0 && c.learningRate < 1)) throw new Error(`SftConfig.learningRate must be in (0, 1), got ${c.learningRate}`);
   if (!(c.warmupFraction >= 0 && c.warmupFraction <= 1)) throw new Error(`SftConfig.warmupFraction must be in [0, 1], got ${c.warmupFraction}`);
   if (!(c.minLearningRateRatio >= 0 && c.minLearningRateRatio <= 1)) throw new Error(`SftConfig.minLearningRateRatio must be in [0, 1], got ${c.minLearningRateRatio}`);
