@@ -32,7 +32,7 @@ export interface SftConfig {
 export const defaultSftConfig: SftConfig = {
   epochs: 3,
   batchSize: 16,
-  learningRate: 5e-4,
+  learningRate: 1e-3,
   warmupFraction: 0.05,
   minLearningRateRatio: 0.1,
   gradClip: 1,
