@@ -46,6 +46,11 @@ export interface NativeAddon {
   info(): { isa: string; threads: number; mr: number; nr: number };
 }
 
+/** Every function of NativeAddon: an addon built from older sources lacks some, and is then not used. */
+const NATIVE_FUNCTIONS: (keyof NativeAddon)[] = ['setHeap', 'matmul', 'add', 'exp', 'tanh', 'sum3', 'gelu', 'geluGrad', 'layerNorm',
+  'layerNormGrad', 'xent', 'xentGrad', 'adam', 'tokenLogprobs', 'tokenLogprobsGrad', 'logSoftmax', 'logSoftmaxGrad', 'adamMulti',
+  'attention', 'attentionGrad', 'kvAppend', 'gather', 'configure', 'info'];
+
 /** Where tools/build-native.js puts the addon. */
 export const nativeAddonPath = path.join(repoRoot, 'native', 'build', 'Release', 'rlhf_native.node');
 
@@ -70,6 +75,10 @@ export function loadNativeAddon(): { addon: NativeAddon | null; error: string | 
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const addon = require(nativeAddonPath) as NativeAddon;
+    const missing = NATIVE_FUNCTIONS.filter((f) => typeof (addon as unknown as Record<string, unknown>)[f] !== 'function');
+    if (missing.length > 0) {
+      throw new Error(`it is out of date (no ${missing.join(', ')}); rebuild it with: npm run build:native`);
+    }
     // Two threads by default (the machines this targets have 2 cores); never more than the CPUs available.
     const cpus = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
     const threads = envInt('RLHF_THREADS', Math.max(1, Math.min(2, cpus)));
