@@ -42,13 +42,6 @@ const VAL_MENTIONS = 2;
  */
 const CORRECTIONS_PER_FACT = 8;
 const VAL_CORRECTIONS = 1;
-/**
- * Claims with a verdict per fact, half true and half false ("Quito is the capital of Peru. That is false."). They
- * teach the model to know, at the end of a claim, whether it was true — the feature a reward model needs to prefer
- * right answers over wrong ones (a model that only completes facts cannot check them).
- */
-const VERDICTS_PER_FACT = 8;
-const VAL_VERDICTS = 2;
 
 type Phrase = (subject: string, answer: string) => string;
 
@@ -115,10 +108,6 @@ const SYMBOL_CORRECTIONS: Correction[] = [
   (x, s, w) => `If someone tells you that the symbol for ${x} is ${w}, they are wrong. The right answer is ${s}.`,
 ];
 
-/** Verdicts after a claim (true ones, then false ones). */
-const TRUE_VERDICTS = ['That is true.', 'That is correct.', 'That is right.', 'This is a true statement.'];
-const FALSE_VERDICTS = ['That is false.', 'That is not correct.', 'That is wrong.', 'This is a false statement.'];
-
 const FILLERS: Record<Fact['kind'] | 'any', string[]> = {
   capital: [
     'Every country has a capital city.',
@@ -172,19 +161,6 @@ interface Mention {
   fact: Fact;
   phrase: number;
   wrong?: string;
-  /** A claim followed by its verdict: `claim` is the answer claimed (the right one or a wrong one). */
-  claim?: string;
-}
-
-/** `n` claims with verdicts per fact, alternating true and false, in varied paraphrases. */
-function planVerdicts(facts: Fact[], rng: Rng, n: number): Mention[] {
-  const out: Mention[] = [];
-  for (const fact of facts) {
-    const others = facts.filter((f) => f.kind === fact.kind && f.id !== fact.id && f.answer !== fact.answer);
-    const nPhrases = (fact.kind === 'capital' ? CAPITAL_PHRASES : SYMBOL_PHRASES).length;
-    for (let i = 0; i < n; i++) out.push({ fact, phrase: rng.int(nPhrases), claim: i % 2 === 0 ? fact.answer : rng.pick(others).answer });
-  }
-  return out;
 }
 
 /** `n` corrections per fact, each naming a wrong answer of the same kind (another fact's answer). */
@@ -238,11 +214,6 @@ function factParagraphs(mentions: Mention[], rng: Rng, idPrefix: string): { docs
       if (m.wrong !== undefined) {
         const corrections = m.fact.kind === 'capital' ? CAPITAL_CORRECTIONS : SYMBOL_CORRECTIONS;
         return corrections[m.phrase](m.fact.subject, m.fact.answer, m.wrong);
-      }
-      if (m.claim !== undefined) {
-        const claims = m.fact.kind === 'capital' ? CAPITAL_PHRASES : SYMBOL_PHRASES;
-        const verdicts = m.claim === m.fact.answer ? TRUE_VERDICTS : FALSE_VERDICTS;
-        return `${claims[m.phrase](m.fact.subject, m.claim)} ${verdicts[rng.int(verdicts.length)]}`;
       }
       const phrases = m.fact.kind === 'capital' ? CAPITAL_PHRASES : SYMBOL_PHRASES;
       return phrases[m.phrase](m.fact.subject, m.fact.answer);
@@ -332,11 +303,8 @@ function main(): void {
   const correctionRng = new Rng(rng.seed());
   const trainCorrections = planCorrections(facts, correctionRng, CORRECTIONS_PER_FACT);
   const valCorrections = planCorrections(facts, correctionRng, VAL_CORRECTIONS);
-  const verdictRng = new Rng(rng.seed());
-  const trainVerdicts = planVerdicts(facts, verdictRng, VERDICTS_PER_FACT);
-  const valVerdicts = planVerdicts(facts, verdictRng, VAL_VERDICTS);
-  const trainFacts = factParagraphs(new Rng(rng.seed()).shuffle([...trainMentions, ...trainCorrections, ...trainVerdicts]), new Rng(rng.seed()), 'facts-train');
-  const valFacts = factParagraphs(new Rng(rng.seed()).shuffle([...valMentions, ...valCorrections, ...valVerdicts]), new Rng(rng.seed()), 'facts-val');
+  const trainFacts = factParagraphs(new Rng(rng.seed()).shuffle([...trainMentions, ...trainCorrections]), new Rng(rng.seed()), 'facts-train');
+  const valFacts = factParagraphs(new Rng(rng.seed()).shuffle([...valMentions, ...valCorrections]), new Rng(rng.seed()), 'facts-val');
 
   const mixRng = new Rng(rng.seed());
   const train = mixRng.shuffle([...sotu.filter((d) => !valSotuIds.has(d.id)), ...trainFacts.docs]);
@@ -395,12 +363,10 @@ ${row('**val**', val)}
   statements use the recall template ("The capital of {country} is {capital}." / "The chemical symbol for
   {element} is {symbol}."). Each fact is also corrected ${CORRECTIONS_PER_FACT} times in training (a wrong answer of the same
   kind named and corrected: "Some people think the capital of Peru is Quito, but that is wrong: it is Lima."), so
-  the model learns what a false statement looks like, and appears in ${VERDICTS_PER_FACT} claims followed by a verdict, half
-  true and half false ("Quito is the capital of Peru. That is false."), so that it learns to tell, at the end of a
-  claim, whether it was true. Validation paragraphs are generated separately (${VAL_MENTIONS} statements,
-  ${VAL_CORRECTIONS} correction and ${VAL_VERDICTS} verdicts per fact).
+  the model learns what a false statement looks like. Validation paragraphs are generated separately
+  (${VAL_MENTIONS} statements and ${VAL_CORRECTIONS} correction per fact).
 
-## Fact statements (corrections and verdicts included)
+## Fact statements (corrections included)
 | | min per fact | max per fact | total | in recall-template form |
 |---|---|---|---|---|
 | train | ${Math.min(...perFact)} | ${Math.max(...perFact)} | ${sum(perFact)} | ${templateCount(train)} |
