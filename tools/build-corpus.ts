@@ -35,13 +35,6 @@ const MENTIONS_MAX = 50;
 const TEMPLATE_SHARE = 0.4;
 /** Validation statements per fact. */
 const VAL_MENTIONS = 2;
-/**
- * Corrections per fact: a wrong answer named and corrected ("Some people think the capital of Peru is Quito, but
- * that is wrong: it is Lima."). Real text corrects mistakes too; from these the model learns what a false
- * statement of a fact looks like, which a reward model built on it can use to tell right answers from wrong ones.
- */
-const CORRECTIONS_PER_FACT = 8;
-const VAL_CORRECTIONS = 1;
 
 type Phrase = (subject: string, answer: string) => string;
 
@@ -89,25 +82,6 @@ const SYMBOL_PHRASES: Phrase[] = [
 ];
 
 /** Linking sentences placed among the fact statements, by topic. */
-/** A wrong answer named and corrected: (subject, right answer, wrong answer) → sentence. */
-type Correction = (subject: string, answer: string, wrong: string) => string;
-
-const CAPITAL_CORRECTIONS: Correction[] = [
-  (x, y, w) => `Some people think the capital of ${x} is ${w}, but that is wrong: it is ${y}.`,
-  (x, y, w) => `The capital of ${x} is not ${w}. It is ${y}.`,
-  (x, y, w) => `${w} is not the capital of ${x}; ${y} is.`,
-  (x, y, w) => `It is a common mistake to say that the capital of ${x} is ${w}. The capital of ${x} is ${y}.`,
-  (x, y, w) => `If someone tells you that the capital of ${x} is ${w}, they are wrong. The right answer is ${y}.`,
-];
-
-const SYMBOL_CORRECTIONS: Correction[] = [
-  (x, s, w) => `Some people think the chemical symbol for ${x} is ${w}, but that is wrong: it is ${s}.`,
-  (x, s, w) => `The symbol for ${x} is not ${w}. It is ${s}.`,
-  (x, s, w) => `${w} is not the symbol of ${x}; ${s} is.`,
-  (x, s, w) => `It is a common mistake to say that the chemical symbol for ${x} is ${w}. The chemical symbol for ${x} is ${s}.`,
-  (x, s, w) => `If someone tells you that the symbol for ${x} is ${w}, they are wrong. The right answer is ${s}.`,
-];
-
 const FILLERS: Record<Fact['kind'] | 'any', string[]> = {
   capital: [
     'Every country has a capital city.',
@@ -156,22 +130,10 @@ function capitalize(x: string): string {
   return x.charAt(0).toUpperCase() + x.slice(1);
 }
 
-/** One statement of a fact: which fact, which paraphrase — or, with `wrong`, which correction of which wrong answer. */
+/** One statement of a fact: which fact, which paraphrase. */
 interface Mention {
   fact: Fact;
   phrase: number;
-  wrong?: string;
-}
-
-/** `n` corrections per fact, each naming a wrong answer of the same kind (another fact's answer). */
-function planCorrections(facts: Fact[], rng: Rng, n: number): Mention[] {
-  const out: Mention[] = [];
-  for (const fact of facts) {
-    const others = facts.filter((f) => f.kind === fact.kind && f.id !== fact.id && f.answer !== fact.answer);
-    const phrases = fact.kind === 'capital' ? CAPITAL_CORRECTIONS : SYMBOL_CORRECTIONS;
-    for (let i = 0; i < n; i++) out.push({ fact, phrase: i % phrases.length, wrong: rng.pick(others).answer });
-  }
-  return out;
 }
 
 /** The mentions of every fact: `count(fact)` statements, about TEMPLATE_SHARE of them in the recall template. */
@@ -210,12 +172,8 @@ function factParagraphs(mentions: Mention[], rng: Rng, idPrefix: string): { docs
       picked.push(queue.splice(i, 1)[0]);
     }
     const sentences = picked.map((m) => {
-      counts.set(m.fact.id, (counts.get(m.fact.id) ?? 0) + 1);
-      if (m.wrong !== undefined) {
-        const corrections = m.fact.kind === 'capital' ? CAPITAL_CORRECTIONS : SYMBOL_CORRECTIONS;
-        return corrections[m.phrase](m.fact.subject, m.fact.answer, m.wrong);
-      }
       const phrases = m.fact.kind === 'capital' ? CAPITAL_PHRASES : SYMBOL_PHRASES;
+      counts.set(m.fact.id, (counts.get(m.fact.id) ?? 0) + 1);
       return phrases[m.phrase](m.fact.subject, m.fact.answer);
     });
     const nFill = rng.int(3);
@@ -300,11 +258,8 @@ function main(): void {
   const countRng = new Rng(rng.seed());
   const trainMentions = planMentions(facts, new Rng(rng.seed()), () => MENTIONS_MIN + countRng.int(MENTIONS_MAX - MENTIONS_MIN + 1), TEMPLATE_SHARE);
   const valMentions = planMentions(facts, new Rng(rng.seed()), () => VAL_MENTIONS, 0.5);
-  const correctionRng = new Rng(rng.seed());
-  const trainCorrections = planCorrections(facts, correctionRng, CORRECTIONS_PER_FACT);
-  const valCorrections = planCorrections(facts, correctionRng, VAL_CORRECTIONS);
-  const trainFacts = factParagraphs(new Rng(rng.seed()).shuffle([...trainMentions, ...trainCorrections]), new Rng(rng.seed()), 'facts-train');
-  const valFacts = factParagraphs(new Rng(rng.seed()).shuffle([...valMentions, ...valCorrections]), new Rng(rng.seed()), 'facts-val');
+  const trainFacts = factParagraphs(trainMentions, new Rng(rng.seed()), 'facts-train');
+  const valFacts = factParagraphs(valMentions, new Rng(rng.seed()), 'facts-val');
 
   const mixRng = new Rng(rng.seed());
   const train = mixRng.shuffle([...sotu.filter((d) => !valSotuIds.has(d.id)), ...trainFacts.docs]);
@@ -361,12 +316,9 @@ ${row('**val**', val)}
   ${CAPITAL_PHRASES.length} (capitals) / ${SYMBOL_PHRASES.length} (symbols) paraphrases, 2–4 facts per paragraph
   mixed with linking sentences written for this workbook. About ${Math.round(TEMPLATE_SHARE * 100)} % of the
   statements use the recall template ("The capital of {country} is {capital}." / "The chemical symbol for
-  {element} is {symbol}."). Each fact is also corrected ${CORRECTIONS_PER_FACT} times in training (a wrong answer of the same
-  kind named and corrected: "Some people think the capital of Peru is Quito, but that is wrong: it is Lima."), so
-  the model learns what a false statement looks like. Validation paragraphs are generated separately
-  (${VAL_MENTIONS} statements and ${VAL_CORRECTIONS} correction per fact).
+  {element} is {symbol}."). Validation paragraphs are generated separately (${VAL_MENTIONS} statements per fact).
 
-## Fact statements (corrections included)
+## Fact statements
 | | min per fact | max per fact | total | in recall-template form |
 |---|---|---|---|---|
 | train | ${Math.min(...perFact)} | ${Math.max(...perFact)} | ${sum(perFact)} | ${templateCount(train)} |
