@@ -10,13 +10,15 @@
  *                         [--no-train] [--peer] [--rounds R] [--nocache]
  *   --engine   wasm-native (default: what initEngine picks) | wasm | wasm-stock | cpu | node
  *   --peer     also run the PyTorch peer (bench/torch_gpt.py: OPENBLAS_NUM_THREADS=2 /usr/bin/python3 … --threads 1,
- *              its best setting on 2 cores; needs python3-torch) in the same run, alternating with ours for R rounds
+ *              its best setting on 2 cores; needs python3-torch and OpenBLAS: apt-get install -y python3-torch
+ *              libopenblas0-pthread — Debian's reference BLAS makes the peer ~20× slower) in the same run, alternating with ours for R rounds
  *              per config (default 3), and print {"kind":"ratio",...}: the median of the per-round ratios.
  *   --nocache  also time sampling without the KV cache.
  * Train lines also carry cpuMsPerStep (CPU time of the whole process per step, all threads): on a machine
  * shared with other work it shows the work done when wall times are inflated.
  */
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { Adam } from '../lib/adam';
@@ -169,8 +171,29 @@ function gemmShapes(c: BenchConfig): Array<[number, number, number]> {
 
 interface PeerResult { train?: number; sampleKv?: number; sampleNoCache?: number }
 
+/**
+ * Which BLAS Debian's PyTorch will use (it links libblas.so.3, an alternative). With only the reference BLAS
+ * (package libblas3) the peer is about 20× slower than with OpenBLAS and every ratio would flatter us, so the
+ * benchmark refuses to compare against it.
+ */
+function peerBlas(): string {
+  for (const lib of ['/usr/lib/x86_64-linux-gnu/libblas.so.3', '/usr/lib/aarch64-linux-gnu/libblas.so.3']) {
+    try {
+      return fs.realpathSync(lib);
+    } catch {
+      // not this architecture
+    }
+  }
+  return 'unknown';
+}
+
 /** Runs the PyTorch peer for one config; null if python3-torch is missing. */
 function runPeer(config: string, steps: number, sample: boolean): PeerResult | null {
+  const blas = peerBlas();
+  if (/\/blas\/libblas/.test(blas)) {
+    console.error(`# the peer would run on the reference BLAS (${blas}); install OpenBLAS for a fair comparison: apt-get install -y libopenblas0-pthread`);
+    return null;
+  }
   const script = path.join(repoRoot, 'bench', 'torch_gpt.py');
   const args = [script, config, '--threads', '1', '--steps', String(Math.max(steps, 10))];
   if (sample) args.push('--sample');
