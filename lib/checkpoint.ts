@@ -4,6 +4,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic, writeJsonAtomic } from './atomic';
 import { RawTensor, decodeSafetensors, encodeSafetensors, readSafetensorsHeader } from './safetensors';
+import type { GPTConfig } from './gpt';
 
 /**
  * Checkpoints: a folder holding
@@ -21,15 +22,8 @@ export const WEIGHTS_FILE = 'model.safetensors';
 export const CONFIG_FILE = 'config.json';
 export const VOCAB_FILE = 'vocab.json';
 
-/** The model's size, as in lib/gpt.ts GPTConfig (structurally the same type). */
-export interface ModelConfig {
-  vocabSize: number;
-  contextLength: number;
-  dModel: number;
-  nLayers: number;
-  nHeads: number;
-  dropout: number;
-}
+/** The model's size: lib/gpt.ts's GPTConfig (a type-only import: checkpoints do not load the model code). */
+export type ModelConfig = GPTConfig;
 
 /** Our section of config.json. */
 export interface CheckpointInfo {
