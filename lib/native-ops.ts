@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { AdamHyper, FastPaths, fastPaths } from './fastpath';
-import { installedAddon, KernelArgs, nativeKernelsInstalled, offsetOf, syncHeap, WasmBackend } from './native';
+import { installedAddon, nativeKernelsInstalled, offsetOf, syncHeap } from './native';
+import { KernelArgs, shapeSize as size, WasmBackend } from './wasm-kernel';
 
 /**
  * Fused native versions of the model's building blocks, each a custom wasm kernel with a registered gradient,
@@ -21,7 +22,6 @@ import { installedAddon, KernelArgs, nativeKernelsInstalled, offsetOf, syncHeap,
  * kernels or the dtypes/shapes are not the simple float32 ones.
  */
 
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 function ready(...ts: tf.Tensor[]): boolean {
   return nativeKernelsInstalled() && tf.getBackend() === 'wasm' && ts.every((t) => t.dtype === 'float32');

@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { repoRoot } from './paths';
+import { KernelArgs, matMulDims, shapeSize as size, WasmBackend } from './wasm-kernel';
 
 /**
  * The native kernels (native/, a C++ N-API addon) plugged into tfjs's wasm backend. Each kernel reads and
@@ -101,14 +102,6 @@ function envInt(name: string, dflt: number, min = 1): number {
   return n;
 }
 
-/** The parts of tfjs's wasm backend the kernels use. */
-export interface WasmBackend {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
-
-export type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 let addon: NativeAddon | null = null;
 let heapBuffer: ArrayBufferLike | null = null;
@@ -140,7 +133,6 @@ function original(name: string, args: KernelArgs): tf.TensorInfo | tf.TensorInfo
   return originals.get(name)!.kernelFunc(args);
 }
 
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 // ---------------------------------------------------------------------------------------------------------
 // Kernels
@@ -153,12 +145,7 @@ function batchMatMul(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   if (a.dtype !== 'float32' || b.dtype !== 'float32') return original(tf.BatchMatMul, args);
   const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
   const be = args.backend as WasmBackend;
-  const aRank = a.shape.length;
-  const bRank = b.shape.length;
-  const kA = transposeA ? a.shape[aRank - 2] : a.shape[aRank - 1];
-  const kB = transposeB ? b.shape[bRank - 1] : b.shape[bRank - 2];
-  const m = transposeA ? a.shape[aRank - 1] : a.shape[aRank - 2];
-  const n = transposeB ? b.shape[bRank - 2] : b.shape[bRank - 1];
+  const { m, n, kA, kB } = matMulDims(a.shape, b.shape, transposeA, transposeB);
   if (kA !== kB) {
     throw new Error(
       `Error in matMul: inner shapes (${kA}) and (${kB}) of Tensors with shapes ${a.shape} and ${b.shape} and ` +
@@ -294,7 +281,7 @@ function gatherV2(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   const dim = x.shape[ax];
   const slice = size(x.shape.slice(ax + 1));
   const n = size(indices.shape);
-  const be = args.backend as WasmBackend & { disposeData(dataId: object): boolean };
+  const be = args.backend as WasmBackend;
   const out = be.makeOutput([...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)], x.dtype);
   if (n === 0) return out;
   syncHeap(be);

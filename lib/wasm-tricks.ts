@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { KernelArgs, matMulDims, shapeSize as size, WasmBackend } from './wasm-kernel';
 
 /**
  * The fallback engine when the native addon could not be built: tfjs's wasm backend is fast (XNNPACK, 20–30
@@ -8,18 +9,7 @@ import * as tf from '@tensorflow/tfjs';
  * remaining batched products (attention) run entry by entry on copies in the heap.
  */
 
-interface WasmBackend {
-  wasm: { HEAPF32: Float32Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  disposeData(dataId: object, force?: boolean): boolean;
-}
-
-type KernelArgs = Parameters<tf.KernelFunc>[0];
-
 let original: tf.KernelConfig | null = null;
-
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 function runOriginal(name: string, inputs: tf.NamedTensorInfoMap, backend: WasmBackend, attrs: tf.NamedAttrMap): tf.TensorInfo {
   const k = name === tf.BatchMatMul ? original! : tf.getKernel(name, 'wasm');
@@ -47,12 +37,7 @@ function batchMatMul(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   const batchDimsB = b.shape.slice(0, -2);
   const batchA = size(batchDimsA);
   const batchB = size(batchDimsB);
-  const aRank = a.shape.length;
-  const bRank = b.shape.length;
-  const k = transposeA ? a.shape[aRank - 2] : a.shape[aRank - 1];
-  const kB = transposeB ? b.shape[bRank - 1] : b.shape[bRank - 2];
-  const m = transposeA ? a.shape[aRank - 1] : a.shape[aRank - 2];
-  const n = transposeB ? b.shape[bRank - 2] : b.shape[bRank - 1];
+  const { m, n, kA: k, kB } = matMulDims(a.shape, b.shape, transposeA, transposeB);
   const nb = Math.max(batchA, batchB);
   const simpleBroadcast = (batchA === nb || batchA === 1) && (batchB === nb || batchB === 1);
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || k !== kB || !simpleBroadcast || nb * m * n * k === 0) {
