@@ -60,8 +60,8 @@ export function randn(n: number, seed: number, scale = 1): Float32Array {
   return a;
 }
 
-/** Largest |a − b| over two arrays of the same length (NaN where exactly one side is NaN; Infinity if unequal infinities). */
-export function maxAbsErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+/** Largest |a − b| / scale(b) over two arrays of the same length (NaN where exactly one side is NaN). */
+function maxErr(a: ArrayLike<number>, b: ArrayLike<number>, scale: (bi: number) => number): number {
   if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
   let m = 0;
   for (let i = 0; i < a.length; i++) {
@@ -70,24 +70,19 @@ export function maxAbsErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
       continue;
     }
     if (a[i] === b[i]) continue;
-    m = Math.max(m, Math.abs(a[i] - b[i]));
+    m = Math.max(m, Math.abs(a[i] - b[i]) / scale(b[i]));
   }
   return m;
 }
 
+/** Largest |a − b| over two arrays of the same length (NaN where exactly one side is NaN; Infinity if unequal infinities). */
+export function maxAbsErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  return maxErr(a, b, () => 1);
+}
+
 /** max |a − b| / max(|b|, floor) — a relative error that does not explode near zero. */
 export function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>, floor = 1e-6): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (Number.isNaN(a[i]) || Number.isNaN(b[i])) {
-      if (!(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return NaN;
-      continue;
-    }
-    if (a[i] === b[i]) continue;
-    m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(Math.abs(b[i]), floor));
-  }
-  return m;
+  return maxErr(a, b, (bi) => Math.max(Math.abs(bi), floor));
 }
 
 /** Values of a tensor (or several) as plain Float32Arrays, read outside any tidy. */
