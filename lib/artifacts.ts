@@ -4,6 +4,7 @@ import { GPT } from './gpt';
 import { Tokenizer } from './tokenizer';
 import { CheckpointInfo, loadInto, readCheckpointInfo, saveCheckpoint } from './checkpoint';
 import { dataDir, repoRoot, stageDir } from './paths';
+import { headRewardModel, logRatioRewardModel, RewardModel, RewardModelMeta } from './rewardModel';
 
 /**
  * The stages hand over named artifacts, each a folder in the run folder: pretrain, sft, ranking, rm, ppo.
@@ -76,6 +77,36 @@ export function loadModel(dirOrStage: string, opts: { trainable?: boolean } = {}
 /** Saves a model with the vocabulary it was trained with into a checkpoint folder. */
 export function saveModel(dir: string, model: GPT, opts: { tokenizerFile: string; stage: string; seed: number; metrics?: Record<string, unknown> }): CheckpointInfo {
   return saveCheckpoint(dir, { tensors: model.params(), model: model.config, stage: opts.stage, seed: opts.seed, metrics: opts.metrics, vocabFile: opts.tokenizerFile });
+}
+
+/** A saved reward model, ready to score: the checkpoint plus its form (and, for 'logRatio', its reference). */
+export interface LoadedRewardModel extends LoadedModel {
+  reward: RewardModel;
+}
+
+/**
+ * Loads a reward model saved by notebooks/03_reward_model.ipynb (default stage "rm"). Its metrics.json says the
+ * form under "reward"; a 'logRatio' model also needs its frozen reference, passed in (PPO already holds the SFT
+ * model) or loaded from the stage it records. The reference must be the very checkpoint the RM was trained
+ * against: its weights' SHA-256 is checked.
+ */
+export function loadRewardModel(dirOrStage = 'rm', opts: { reference?: LoadedModel } = {}): LoadedRewardModel {
+  const loaded = loadModel(dirOrStage, { trainable: false });
+  const meta = loaded.info.metrics.reward as RewardModelMeta | undefined;
+  if (!meta || (meta.form !== 'logRatio' && meta.form !== 'lastTokenHead') || !Number.isFinite(meta.scale) || !Number.isFinite(meta.shift)) {
+    loaded.model.dispose();
+    throw new Error(`${rel(loaded.dir)}: not a reward model (its metrics.json has no valid "reward": { form, scale, shift }); run ${STAGE_NOTEBOOKS.rm}`);
+  }
+  if (meta.form === 'lastTokenHead') return { ...loaded, reward: headRewardModel(loaded.model) };
+  if (!meta.reference) throw new Error(`${rel(loaded.dir)}: a 'logRatio' reward model must record its reference model`);
+  const reference = opts.reference ?? loadModel(meta.reference.stage, { trainable: false });
+  if (reference.info.weights.sha256 !== meta.reference.sha256) {
+    throw new Error(`${rel(loaded.dir)} was trained against the reference with weights ${meta.reference.sha256.slice(0, 12)}…, but ${rel(reference.dir)} has ${reference.info.weights.sha256.slice(0, 12)}…: re-run ${STAGE_NOTEBOOKS.rm} after ${STAGE_NOTEBOOKS.sft}`);
+  }
+  const reward = logRatioRewardModel(loaded.model, reference.model, 1);
+  reward.scale = meta.scale;
+  reward.shift = meta.shift;
+  return { ...loaded, reward };
 }
 
 function rel(p: string): string {

@@ -1,12 +1,22 @@
 import * as tf from '@tensorflow/tfjs';
-import { GPT } from './gpt';
+import { GPT, logprobsOf } from './gpt';
 import { Adam, clipByGlobalNorm } from './adam';
 import { chatPrompt, chatReply } from './chat';
 import { bradleyTerryLoss, groupedPairs, pairRewards, PairBatch } from './losses';
 import type { IndexPair } from './preferences';
 
 /**
- * The reward model (InstructGPT §3.5; OpenAI's lm-human-preferences): a GPT with a scalar head, "reward", read on
+ * The reward model: a GPT trained with Bradley–Terry on the labelers' rankings, in one of two forms.
+ *
+ * - 'lastTokenHead' (InstructGPT §3.5; OpenAI's lm-human-preferences): a scalar head, "reward", read on the final
+ *   hidden state of the last token (below).
+ * - 'logRatio' (the implicit reward of DPO, Rafailov et al. 2023): the reward is β times the log-probability ratio
+ *   of the reply under the trained GPT and under a frozen reference (the SFT model it started from),
+ *     r(x, y) = β · Σ_t [log π_θ(y_t | x, y_<t) − log π_ref(y_t | x, y_<t)]   (t over the reply's tokens, EOS included).
+ *   It reads the model's LM head, where the facts the model learned live: on this world a last-token head learns
+ *   tone but not whether the answer is right (notebooks/03_reward_model.ipynb shows both).
+ *
+ * The last-token head, in detail: 
  * the final hidden state of the LAST token of prompt + response. Where the reply ended with EOS, that last token is
  * EOS: the head then sees the whole reply, and a reply that stopped is told apart from one cut at the length limit.
  *
@@ -25,6 +35,51 @@ import type { IndexPair } from './preferences';
 
 /** The name of the scalar head that carries the reward. */
 export const REWARD_HEAD = 'reward';
+
+/** How the reward is read from the model (see the file comment). */
+export type RewardForm = 'lastTokenHead' | 'logRatio';
+
+/** A reward model ready to score or train. */
+export interface RewardModel {
+  form: RewardForm;
+  /** The trained GPT: its REWARD_HEAD ('lastTokenHead') or its LM head ('logRatio'). */
+  model: GPT;
+  /** 'logRatio': the frozen model the reply's log-probabilities are compared with (the SFT model); else null. */
+  reference: GPT | null;
+  /**
+   * 'logRatio': reward = scale · Σ log-ratio + shift (scale starts as β; normalisation folds into both).
+   * 'lastTokenHead': 1 and 0 (the normalisation is folded into the head's weights instead).
+   */
+  scale: number;
+  shift: number;
+}
+
+/** The InstructGPT reward model: `model` must have a REWARD_HEAD. */
+export function headRewardModel(model: GPT): RewardModel {
+  model.param(`heads.${REWARD_HEAD}.weight`); // throws, naming the head, if it is missing
+  return { form: 'lastTokenHead', model, reference: null, scale: 1, shift: 0 };
+}
+
+/** The log-ratio (DPO implicit) reward model: β · log π_model(y|x) / π_reference(y|x). */
+export function logRatioRewardModel(model: GPT, reference: GPT, beta: number): RewardModel {
+  if (!(Number.isFinite(beta) && beta > 0)) throw new Error(`logRatioRewardModel: beta must be finite and > 0, got ${beta}`);
+  if (model === reference) throw new Error('logRatioRewardModel: the reference must be a separate (frozen) copy of the model');
+  const c = model.config, r = reference.config;
+  if (c.vocabSize !== r.vocabSize || c.contextLength !== r.contextLength) {
+    throw new Error(`logRatioRewardModel: model (vocab ${c.vocabSize}, context ${c.contextLength}) and reference (vocab ${r.vocabSize}, context ${r.contextLength}) differ`);
+  }
+  if ([...reference.params().values()].some((v) => v.trainable)) throw new Error('logRatioRewardModel: the reference must be frozen (load it with trainable: false)');
+  return { form: 'logRatio', model, reference, scale: beta, shift: 0 };
+}
+
+/** What a saved reward model records about its form (stored in its metrics.json under "reward"). */
+export interface RewardModelMeta {
+  form: RewardForm;
+  scale: number;
+  shift: number;
+  /** 'logRatio': the stage (or folder) of the reference model, and its weights' SHA-256. */
+  reference?: { stage: string; sha256: string };
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Rows
@@ -45,28 +100,45 @@ export function rewardRow(
   return prompt.concat(body, [tokenizer.eosId]);
 }
 
+/** Where the reply starts in rewardRow(tokenizer, question, ·): the length of the encoded chat prompt. */
+export function replyStartOf(tokenizer: { encode(text: string): number[] }, question: string): number {
+  return tokenizer.encode(chatPrompt(question)).length;
+}
+
 /** Right-padded rows and where each row's last real token is. */
 export interface RewardRows {
   /** [B][T] token ids, right-padded with PAD. */
   tokens: number[][];
   /** [B] index of each row's last real token (where the reward is read). */
   lastIndex: number[];
+  /** [B] index of each row's first reply token (after any cut), or −1 when not given ('lastTokenHead' needs none). */
+  replyStart: number[];
 }
 
 /**
  * Pads token rows to the longest one with `padId`. Rows longer than `maxLength` (the model's context) keep their
- * LAST maxLength tokens: the reward is read at the end, and that is the part that must be seen.
+ * LAST maxLength tokens: the reward is read at the end, and that is the part that must be seen. `replyStarts`
+ * (where each row's reply begins) move with the cut; a reply start cut off becomes 1 (position 0 has no
+ * log-probability).
  */
-export function packRewardRows(rows: readonly (readonly number[])[], padId: number, maxLength = Infinity): RewardRows {
+export function packRewardRows(rows: readonly (readonly number[])[], padId: number, maxLength = Infinity, replyStarts?: readonly number[]): RewardRows {
   if (rows.length === 0) throw new Error('packRewardRows: no rows');
+  if (replyStarts && replyStarts.length !== rows.length) throw new Error(`packRewardRows: ${replyStarts.length} reply starts for ${rows.length} rows`);
+  const dropped = rows.map((r) => Math.max(0, r.length - maxLength));
   const cut = rows.map((r, i) => {
     if (r.length === 0) throw new Error(`packRewardRows: row ${i} is empty`);
-    return r.length > maxLength ? r.slice(r.length - maxLength) : r.slice();
+    return r.slice(dropped[i]);
   });
   const T = Math.max(...cut.map((r) => r.length));
   return {
     tokens: cut.map((r) => r.concat(new Array<number>(T - r.length).fill(padId))),
     lastIndex: cut.map((r) => r.length - 1),
+    replyStart: cut.map((r, i) => {
+      if (!replyStarts) return -1;
+      const s = replyStarts[i];
+      if (!(Number.isInteger(s) && s >= 1 && s <= rows[i].length)) throw new Error(`packRewardRows: reply start ${s} of row ${i} is not in 1..${rows[i].length}`);
+      return Math.max(1, s - dropped[i]);
+    }),
   };
 }
 
@@ -74,37 +146,65 @@ export function packRewardRows(rows: readonly (readonly number[])[], padId: numb
 // Forward
 
 /**
- * Rewards of a padded batch: tokens [B, T] int32, lastIndex [B] → [B], the reward head on the hidden state at
- * each row's last real token. Usable inside tf.variableGrads (the position is picked with a one-hot mask, because
- * tf.gather has no gradient on wasm).
+ * Rewards of a padded batch: tokens [B, T] int32 → [B]. 'lastTokenHead' reads the reward head at each row's
+ * `lastIndex`; 'logRatio' sums scale · (log π − log π_ref) over the tokens replyStart..lastIndex and adds the shift.
+ * Usable inside tf.variableGrads (positions are picked with masks, because tf.gather has no gradient on wasm; the
+ * reference is frozen, so no gradient reaches it).
  */
-export function rewardForward(model: GPT, tokens: tf.Tensor2D, lastIndex: readonly number[], opts: { training?: boolean; head?: string } = {}): tf.Tensor1D {
+export function rewardForward(
+  rm: RewardModel,
+  tokens: tf.Tensor2D,
+  at: { lastIndex: readonly number[]; replyStart?: readonly number[] },
+  opts: { training?: boolean } = {},
+): tf.Tensor1D {
   const [B, T] = tokens.shape;
+  const { lastIndex } = at;
   if (lastIndex.length !== B) throw new Error(`rewardForward: ${lastIndex.length} last indices for ${B} rows`);
   lastIndex.forEach((t, i) => {
     if (!(Number.isInteger(t) && t >= 0 && t < T)) throw new Error(`rewardForward: lastIndex[${i}] = ${t} is not a position 0..${T - 1}`);
   });
+  if (rm.form === 'lastTokenHead') {
+    return tf.tidy(() => {
+      const h = rm.model.hidden(tokens, { training: opts.training }); // (B, T, d)
+      const r = rm.model.head(REWARD_HEAD, h); // (B, T): a reward at every position
+      const onehot = new Float32Array(B * T);
+      lastIndex.forEach((t, i) => { onehot[i * T + t] = 1; });
+      const pick = tf.tensor2d(onehot, [B, T]); // (B, T), 1 at the last real token
+      return tf.sum(tf.mul(r, pick), 1) as tf.Tensor1D; // (B)
+    });
+  }
+  const starts = at.replyStart;
+  if (!starts || starts.length !== B || starts.some((s) => s < 0)) throw new Error("rewardForward: the 'logRatio' reward needs each row's replyStart");
+  if (!rm.reference) throw new Error("rewardForward: the 'logRatio' reward needs a reference model");
+  const reference = rm.reference;
+  if (T < 2) return tf.fill([B], rm.shift) as tf.Tensor1D;
   return tf.tidy(() => {
-    const h = model.hidden(tokens, { training: opts.training }); // (B, T, d)
-    const r = model.head(opts.head ?? REWARD_HEAD, h); // (B, T): a reward at every position
-    const onehot = new Float32Array(B * T);
-    lastIndex.forEach((t, i) => { onehot[i * T + t] = 1; });
-    const pick = tf.tensor2d(onehot, [B, T]); // (B, T), 1 at the last real token
-    return tf.sum(tf.mul(r, pick), 1) as tf.Tensor1D; // (B)
+    const targets = tokens.slice([0, 1], [B, T - 1]); // (B, T−1): entry t is token t+1
+    const h = rm.model.hidden(tokens, { training: opts.training }).slice([0, 0, 0], [B, T - 1, -1]);
+    const lp = logprobsOf(rm.model.logits(h), targets); // (B, T−1)
+    const lpRef = reference.tokenLogprobs(tokens); // (B, T−1)
+    const mask = new Float32Array(B * (T - 1)); // 1 where the scored token is a reply token
+    lastIndex.forEach((last, i) => {
+      for (let t = starts[i]; t <= last; t++) mask[i * (T - 1) + t - 1] = 1;
+    });
+    const ratio = tf.sum(tf.mul(tf.sub(lp, lpRef), tf.tensor2d(mask, [B, T - 1])), 1); // (B)
+    return tf.add(tf.mul(ratio, rm.scale), rm.shift) as tf.Tensor1D;
   });
 }
 
 /**
  * Rewards of many token rows (no gradient), in batches of `batchSize`: rows [N][*] → [N]. Each batch is padded
- * to its own longest row with `padId`; rows longer than the model's context keep their last tokens.
+ * to its own longest row with `padId`; rows longer than the model's context keep their last tokens. The
+ * 'logRatio' form needs `replyStarts` (where each row's reply begins: replyStartOf, or the prompt's length).
  */
-export function rewardScores(model: GPT, rows: readonly (readonly number[])[], opts: { padId: number; batchSize?: number; head?: string }): number[] {
+export function rewardScores(rm: RewardModel, rows: readonly (readonly number[])[], opts: { padId: number; batchSize?: number; replyStarts?: readonly number[] }): number[] {
   const batchSize = opts.batchSize ?? 64;
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`rewardScores: batchSize must be a positive integer, got ${batchSize}`);
+  if (opts.replyStarts && opts.replyStarts.length !== rows.length) throw new Error(`rewardScores: ${opts.replyStarts.length} reply starts for ${rows.length} rows`);
   const out: number[] = [];
   for (let i = 0; i < rows.length; i += batchSize) {
-    const packed = packRewardRows(rows.slice(i, i + batchSize), opts.padId, model.config.contextLength);
-    const r = tf.tidy(() => rewardForward(model, tf.tensor2d(packed.tokens, undefined, 'int32'), packed.lastIndex, { head: opts.head }));
+    const packed = packRewardRows(rows.slice(i, i + batchSize), opts.padId, rm.model.config.contextLength, opts.replyStarts?.slice(i, i + batchSize));
+    const r = tf.tidy(() => rewardForward(rm, tf.tensor2d(packed.tokens, undefined, 'int32'), packed));
     const values = r.dataSync();
     r.dispose();
     for (const v of values) out.push(v);
@@ -118,7 +218,7 @@ export function rewardScores(model: GPT, rows: readonly (readonly number[])[], o
  * generated token ids (as generated, EOS included when emitted). Returns [N] numbers.
  */
 export function scoreReplies(
-  rm: GPT,
+  rm: RewardModel,
   tokenizer: { encode(text: string): number[]; eosId: number; padId: number },
   questions: readonly string[],
   replies: readonly (string | readonly number[])[],
@@ -126,7 +226,7 @@ export function scoreReplies(
 ): number[] {
   if (questions.length !== replies.length) throw new Error(`scoreReplies: ${questions.length} questions but ${replies.length} replies`);
   const rows = questions.map((q, i) => rewardRow(tokenizer, q, replies[i]));
-  return rewardScores(rm, rows, { padId: tokenizer.padId, batchSize: opts.batchSize });
+  return rewardScores(rm, rows, { padId: tokenizer.padId, batchSize: opts.batchSize, replyStarts: questions.map((q) => replyStartOf(tokenizer, q)) });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -138,6 +238,8 @@ export interface RewardGroup {
   rows: number[][];
   /** Pairs of indices into rows: `chosen` was ranked above `rejected`. */
   pairs: IndexPair[];
+  /** Where the replies start in the rows (the prompt's length; all rows share the prompt). 'logRatio' needs it. */
+  replyStart?: number;
 }
 
 /** A training batch: every response of its groups scored once, the pairs indexing into them. */
@@ -148,7 +250,8 @@ export interface RewardBatch extends RewardRows {
 /** Groups → one batch (InstructGPT §3.5: all C(K,2) pairs of a prompt in the same batch, each response scored once). */
 export function rewardBatch(groups: readonly RewardGroup[], padId: number, maxLength = Infinity): RewardBatch {
   const pairs = groupedPairs(groups.map((g) => ({ size: g.rows.length, pairs: g.pairs })));
-  return { ...packRewardRows(groups.flatMap((g) => g.rows), padId, maxLength), pairs };
+  const starts = groups.every((g) => g.replyStart !== undefined) ? groups.flatMap((g) => g.rows.map(() => g.replyStart as number)) : undefined;
+  return { ...packRewardRows(groups.flatMap((g) => g.rows), padId, maxLength, starts), pairs };
 }
 
 /**
@@ -156,9 +259,9 @@ export function rewardBatch(groups: readonly RewardGroup[], padId: number, maxLe
  * then over prompts (weights of groupedPairs). tokens [N, T] int32 → scalar; `rewards` receives the [N] rewards
  * (kept, for accuracy) when given.
  */
-export function rewardModelLoss(model: GPT, tokens: tf.Tensor2D, batch: RewardBatch, opts: { training?: boolean; keepRewards?: (r: tf.Tensor1D) => void } = {}): tf.Scalar {
+export function rewardModelLoss(rm: RewardModel, tokens: tf.Tensor2D, batch: RewardBatch, opts: { training?: boolean; keepRewards?: (r: tf.Tensor1D) => void } = {}): tf.Scalar {
   return tf.tidy(() => {
-    const r = rewardForward(model, tokens, batch.lastIndex, { training: opts.training }); // (N)
+    const r = rewardForward(rm, tokens, batch, { training: opts.training }); // (N)
     if (opts.keepRewards) opts.keepRewards(tf.keep(r));
     const { chosen, rejected } = pairRewards(r, batch.pairs); // (P), (P)
     return bradleyTerryLoss(chosen, rejected, batch.pairs.weights);
@@ -198,13 +301,13 @@ export interface RewardStepResult {
  * One optimiser step of the reward model on a batch: loss and gradients of every trainable weight, global-norm
  * clipping (gradClip 0 = none), Adam with the given learning rate. Allocates no tensor that outlives the call.
  */
-export function rewardModelStep(model: GPT, optimizer: Adam, batch: RewardBatch, opts: { learningRate: number; gradClip: number; training?: boolean }): RewardStepResult {
+export function rewardModelStep(rm: RewardModel, optimizer: Adam, batch: RewardBatch, opts: { learningRate: number; gradClip: number; training?: boolean }): RewardStepResult {
   const tokens = tf.tensor2d(batch.tokens, undefined, 'int32');
   let rewards: tf.Tensor1D | null = null;
-  const trainable = [...model.params().values()].filter((v) => v.trainable);
+  const trainable = [...rm.model.params().values()].filter((v) => v.trainable);
   if (trainable.length === 0) throw new Error('rewardModelStep: the model has no trainable weights (loaded with trainable: false?)');
   const { value, grads } = tf.variableGrads(
-    () => rewardModelLoss(model, tokens, batch, { training: opts.training ?? true, keepRewards: (r) => { rewards = r; } }),
+    () => rewardModelLoss(rm, tokens, batch, { training: opts.training ?? true, keepRewards: (r) => { rewards = r; } }),
     trainable,
   );
   let gradNorm = NaN;
@@ -251,15 +354,20 @@ export function fitRewardNormalization(raw: readonly number[]): RewardNormalizat
 }
 
 /**
- * Folds gain and bias into the reward head (w ← gain·w, b ← gain·b + bias), so that the saved model outputs
- * normalised rewards with no extra constants to carry: loadModel('rm') then rewardScores gives them.
+ * Folds gain and bias into the reward model, so that it outputs normalised rewards: 'lastTokenHead' into the
+ * head's weights (w ← gain·w, b ← gain·b + bias); 'logRatio' into scale and shift (saved with the model).
  */
-export function applyRewardNormalization(model: GPT, norm: { gain: number; bias: number }, head = REWARD_HEAD): void {
+export function applyRewardNormalization(rm: RewardModel, norm: { gain: number; bias: number }): void {
   if (!(Number.isFinite(norm.gain) && norm.gain > 0 && Number.isFinite(norm.bias))) {
     throw new Error(`applyRewardNormalization: gain must be finite and > 0 and bias finite, got gain ${norm.gain}, bias ${norm.bias}`);
   }
-  const w = model.param(`heads.${head}.weight`);
-  const b = model.param(`heads.${head}.bias`);
+  if (rm.form === 'logRatio') {
+    rm.scale *= norm.gain;
+    rm.shift = norm.gain * rm.shift + norm.bias;
+    return;
+  }
+  const w = rm.model.param(`heads.${REWARD_HEAD}.weight`);
+  const b = rm.model.param(`heads.${REWARD_HEAD}.bias`);
   tf.tidy(() => {
     w.assign(tf.mul(w, norm.gain));
     b.assign(tf.add(tf.mul(b, norm.gain), norm.bias));
@@ -289,6 +397,10 @@ export interface RewardModelConfig {
   beta2: number;
   /** Use at most this many training groups (Infinity = all; smoke mode uses a few). */
   maxTrainGroups: number;
+  /** How the reward is read: 'logRatio' (default; reads the LM head) or 'lastTokenHead' (InstructGPT's scalar head). */
+  form: RewardForm;
+  /** 'logRatio': β of r = β · log π/π_ref before normalisation (DPO's usual 0.1). */
+  logRatioBeta: number;
   /** Seed of the split, the shuffling and the reward head's initial weights. */
   seed: number;
 }
@@ -303,6 +415,8 @@ export const defaultRewardModelConfig: RewardModelConfig = {
   gradClip: 1,
   beta2: 0.999,
   maxTrainGroups: Infinity,
+  form: 'logRatio',
+  logRatioBeta: 0.1,
   seed: 1,
 };
 
@@ -320,6 +434,14 @@ export function validateRewardModelConfig(c: RewardModelConfig): RewardModelConf
   if (!(c.gradClip >= 0)) throw new Error(`RewardModelConfig.gradClip must be ≥ 0, got ${c.gradClip}`);
   if (!(c.beta2 > 0 && c.beta2 < 1)) throw new Error(`RewardModelConfig.beta2 must be in (0, 1), got ${c.beta2}`);
   if (!(c.maxTrainGroups >= 1)) throw new Error(`RewardModelConfig.maxTrainGroups must be ≥ 1, got ${c.maxTrainGroups}`);
+  if (c.form !== 'logRatio' && c.form !== 'lastTokenHead') throw new Error(`RewardModelConfig.form must be 'logRatio' or 'lastTokenHead', got ${JSON.stringify(c.form)}`);
+  if (!(c.logRatioBeta > 0 && Number.isFinite(c.logRatioBeta))) throw new Error(`RewardModelConfig.logRatioBeta must be > 0, got ${c.logRatioBeta}`);
   if (!Number.isInteger(c.seed)) throw new Error(`RewardModelConfig.seed must be an integer, got ${c.seed}`);
   return c;
+}
+
+/** What to save with a reward model (its metrics.json "reward"): form, scale, shift and, for 'logRatio', which reference. */
+export function rewardModelMeta(rm: RewardModel, reference?: { stage: string; sha256: string }): RewardModelMeta {
+  if (rm.form === 'logRatio' && !reference) throw new Error("rewardModelMeta: a 'logRatio' reward model must name its reference (stage and weights SHA-256)");
+  return { form: rm.form, scale: rm.scale, shift: rm.shift, ...(rm.form === 'logRatio' ? { reference } : {}) };
 }

@@ -8,6 +8,9 @@ import { Rng } from '../lib/rng';
 import { chatPrompt, chatReply } from '../lib/chat';
 import {
   REWARD_HEAD,
+  headRewardModel,
+  logRatioRewardModel,
+  replyStartOf,
   applyRewardNormalization,
   defaultRewardModelConfig,
   fitRewardNormalization,
@@ -61,28 +64,33 @@ test('packRewardRows: right-padding, last real token, long rows keep their end',
   assert.deepEqual(cut.tokens, [[3, 4, 5], [6, PAD, PAD]]);
   assert.deepEqual(cut.lastIndex, [2, 0]);
   assert.throws(() => packRewardRows([[1], []], PAD), /row 1 is empty/);
+  assert.deepEqual(p.replyStart, [-1, -1, -1], 'no reply starts given');
+  // Reply starts move with the cut; one cut off becomes 1.
+  assert.deepEqual(packRewardRows([[1, 2, 3, 4, 5], [6, 7]], PAD, 3, [3, 1]).replyStart, [1, 1]);
+  assert.deepEqual(packRewardRows([[1, 2, 3, 4, 5], [6, 7]], PAD, 4, [3, 1]).replyStart, [2, 1]);
+  assert.throws(() => packRewardRows([[1, 2]], PAD, 9, [3]), /reply start 3 of row 0/);
 });
 
 test('the reward is read at the last real token: the head on that position of the unpadded row', () => {
   const m = tinyRm(3);
   const row = [1, 2, 3, 4];
   const expected = tf.tidy(() => m.head(REWARD_HEAD, m.hidden(tf.tensor2d([row], undefined, 'int32'))).arraySync() as number[][])[0][3];
-  const got = tf.tidy(() => rewardForward(m, tf.tensor2d([[...row, PAD, PAD]], undefined, 'int32'), [3]).arraySync() as number[]);
+  const got = tf.tidy(() => rewardForward(headRewardModel(m), tf.tensor2d([[...row, PAD, PAD]], undefined, 'int32'), { lastIndex: [3] }).arraySync() as number[]);
   assert.ok(Math.abs(got[0] - expected) < 1e-5, `${got[0]} vs ${expected}`);
   // A different token AT the last position changes the reward; different padding AFTER it does not.
-  const [same, changed] = tf.tidy(() => rewardForward(m, tf.tensor2d([[1, 2, 3, 4, 9, 9], [1, 2, 3, 5, PAD, PAD]], undefined, 'int32'), [3, 3]).arraySync() as number[]);
+  const [same, changed] = tf.tidy(() => rewardForward(headRewardModel(m), tf.tensor2d([[1, 2, 3, 4, 9, 9], [1, 2, 3, 5, PAD, PAD]], undefined, 'int32'), { lastIndex: [3, 3] }).arraySync() as number[]);
   assert.ok(Math.abs(same - expected) < 1e-5);
   assert.ok(Math.abs(changed - expected) > 1e-4);
-  assert.throws(() => rewardForward(m, tf.zeros([1, 3], 'int32') as tf.Tensor2D, [3]), /lastIndex\[0\] = 3/);
+  assert.throws(() => rewardForward(headRewardModel(m), tf.zeros([1, 3], 'int32') as tf.Tensor2D, { lastIndex: [3] }), /lastIndex\[0\] = 3/);
   m.dispose();
 });
 
 test('padding does not change a row\'s reward: alone or batched with longer rows, in any batch size', () => {
   const m = tinyRm(4);
   const rows = [[1, 2], [3, 4, 5, 6, 7, 8, 9], [2, 2, 2, 1], [7]];
-  const alone = rows.map((r) => rewardScores(m, [r], { padId: PAD })[0]);
-  const together = rewardScores(m, rows, { padId: PAD });
-  const inPairs = rewardScores(m, rows, { padId: PAD, batchSize: 2 });
+  const alone = rows.map((r) => rewardScores(headRewardModel(m), [r], { padId: PAD })[0]);
+  const together = rewardScores(headRewardModel(m), rows, { padId: PAD });
+  const inPairs = rewardScores(headRewardModel(m), rows, { padId: PAD, batchSize: 2 });
   rows.forEach((_, i) => {
     assert.ok(Math.abs(together[i] - alone[i]) < 1e-5, `row ${i}: ${together[i]} vs ${alone[i]}`);
     assert.ok(Math.abs(inPairs[i] - alone[i]) < 1e-5);
@@ -93,10 +101,10 @@ test('padding does not change a row\'s reward: alone or batched with longer rows
 
 test('scoreReplies: text replies score like their token rows with EOS', () => {
   const m = tinyRm(5);
-  const viaText = scoreReplies(m, charTokenizer, ['a?', 'b?'], ['x', 'yy']);
-  const viaTokens = scoreReplies(m, charTokenizer, ['a?', 'b?'], [[...charTokenizer.encode(' x'), EOS], [...charTokenizer.encode(' yy'), EOS]]);
+  const viaText = scoreReplies(headRewardModel(m), charTokenizer, ['a?', 'b?'], ['x', 'yy']);
+  const viaTokens = scoreReplies(headRewardModel(m), charTokenizer, ['a?', 'b?'], [[...charTokenizer.encode(' x'), EOS], [...charTokenizer.encode(' yy'), EOS]]);
   assert.deepEqual(viaText, viaTokens);
-  assert.throws(() => scoreReplies(m, charTokenizer, ['a?'], []), /1 questions but 0 replies/);
+  assert.throws(() => scoreReplies(headRewardModel(m), charTokenizer, ['a?'], []), /1 questions but 0 replies/);
   m.dispose();
 });
 
@@ -110,7 +118,7 @@ test('Bradley–Terry loss of a batch with equal rewards is ln 2', () => {
   const batch = rewardBatch(groups, PAD);
   assert.deepEqual(batch.pairs.chosen, [0, 0, 2, 4]);
   assert.deepEqual(batch.pairs.rejected, [1, 2, 1, 3]);
-  const loss = tf.tidy(() => rewardModelLoss(m, tf.tensor2d(batch.tokens, undefined, 'int32'), batch).dataSync()[0]);
+  const loss = tf.tidy(() => rewardModelLoss(headRewardModel(m), tf.tensor2d(batch.tokens, undefined, 'int32'), batch).dataSync()[0]);
   assert.ok(Math.abs(loss - Math.LN2) < 1e-6, `${loss}`);
   m.dispose();
 });
@@ -126,9 +134,9 @@ test('reward normalisation: gain and bias folded into the head give mean 0, std 
   assert.throws(() => fitRewardNormalization([2, 2]), /standard deviation 0/);
   const m = tinyRm(7);
   const rows = [[1, 2, 3], [4, 5], [6], [7, 8, 9, 10], [11, 2]];
-  const raw = rewardScores(m, rows, { padId: PAD });
-  applyRewardNormalization(m, fitRewardNormalization(raw));
-  const z = rewardScores(m, rows, { padId: PAD });
+  const raw = rewardScores(headRewardModel(m), rows, { padId: PAD });
+  applyRewardNormalization(headRewardModel(m), fitRewardNormalization(raw));
+  const z = rewardScores(headRewardModel(m), rows, { padId: PAD });
   const mean = z.reduce((s, x) => s + x, 0) / z.length;
   const std = Math.sqrt(z.reduce((s, x) => s + (x - mean) ** 2, 0) / z.length);
   assert.ok(Math.abs(mean) < 1e-5 && Math.abs(std - 1) < 1e-4, `mean ${mean}, std ${std}`);
@@ -144,10 +152,10 @@ test('a reward-model training step does not leak tensors', () => {
     { rows: [[1, 2, 3], [1, 4], [1, 5, 6, 7]], pairs: [{ chosen: 0, rejected: 1 }, { chosen: 2, rejected: 1 }] },
     { rows: [[2, 3], [2, 9]], pairs: [{ chosen: 1, rejected: 0 }] },
   ], PAD);
-  rewardModelStep(m, opt, batch, { learningRate: 1e-3, gradClip: 1 }); // burn-in
+  rewardModelStep(headRewardModel(m), opt, batch, { learningRate: 1e-3, gradClip: 1 }); // burn-in
   const before = tf.memory().numTensors;
-  for (let i = 0; i < 3; i++) rewardModelStep(m, opt, batch, { learningRate: 1e-3, gradClip: 1 });
-  rewardModelStep(m, opt, batch, { learningRate: 1e-3, gradClip: 0 });
+  for (let i = 0; i < 3; i++) rewardModelStep(headRewardModel(m), opt, batch, { learningRate: 1e-3, gradClip: 1 });
+  rewardModelStep(headRewardModel(m), opt, batch, { learningRate: 1e-3, gradClip: 0 });
   assert.equal(tf.memory().numTensors, before);
   opt.dispose();
   m.dispose();
@@ -173,12 +181,12 @@ test('a tiny reward model learns to prefer replies that contain token 7 (held-ou
   const opt = new Adam(m.params().values(), { learningRate: 3e-3 });
   const accuracyOn = (groups: RewardGroup[]) => {
     const b = rewardBatch(groups, PAD);
-    return pairAccuracy(rewardScores(m, b.tokens.map((r, i) => r.slice(0, b.lastIndex[i] + 1)), { padId: PAD }), b.pairs);
+    return pairAccuracy(rewardScores(headRewardModel(m), b.tokens.map((r, i) => r.slice(0, b.lastIndex[i] + 1)), { padId: PAD }), b.pairs);
   };
   const start = accuracyOn(heldOut);
   let last = { loss: Infinity, accuracy: 0 };
   for (let epoch = 0; epoch < 4; epoch++) {
-    for (let i = 0; i < train.length; i += 16) last = rewardModelStep(m, opt, rewardBatch(train.slice(i, i + 16), PAD), { learningRate: 3e-3, gradClip: 1 });
+    for (let i = 0; i < train.length; i += 16) last = rewardModelStep(headRewardModel(m), opt, rewardBatch(train.slice(i, i + 16), PAD), { learningRate: 3e-3, gradClip: 1 });
   }
   const end = accuracyOn(heldOut);
   assert.ok(start < 0.8, `untrained accuracy ${start}`);
@@ -188,9 +196,117 @@ test('a tiny reward model learns to prefer replies that contain token 7 (held-ou
   m.dispose();
 });
 
+/** A trainable copy of `m` and a frozen reference copy: the log-ratio reward model before training. */
+function logRatioPair(seed: number, beta = 0.5) {
+  const ref = new GPT(tiny, { seed, trainable: false });
+  const model = new GPT(tiny, { seed });
+  return { model, ref, rm: logRatioRewardModel(model, ref, beta) };
+}
+
+test('logRatio reward: 0 while the model equals its reference; β · Σ over reply tokens of the log-prob difference', () => {
+  const { model, ref, rm } = logRatioPair(21, 0.5);
+  const rows = [[1, 2, 3, 4, 5], [6, 7, 8]];
+  const starts = [3, 1];
+  assert.deepEqual(rewardScores(rm, rows, { padId: PAD, replyStarts: starts }).map((r) => Math.abs(r) < 1e-6), [true, true]);
+  // Move the model away from the reference, then check the sum by hand from tokenLogprobs.
+  tf.tidy(() => { for (const v of model.params().values()) v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.05, 'float32', 3))); });
+  const lp = (g: GPT, row: number[]) => tf.tidy(() => g.tokenLogprobs(tf.tensor2d([row], undefined, 'int32')).arraySync() as number[][])[0];
+  const byHand = rows.map((row, i) => {
+    const a = lp(model, row), b = lp(ref, row);
+    let s = 0;
+    for (let t = starts[i]; t < row.length; t++) s += a[t - 1] - b[t - 1]; // entry t−1 scores token t
+    return 0.5 * s;
+  });
+  const got = rewardScores(rm, rows, { padId: PAD, replyStarts: starts });
+  got.forEach((g, i) => assert.ok(Math.abs(g - byHand[i]) < 1e-5, `row ${i}: ${g} vs ${byHand[i]}`));
+  assert.ok(Math.abs(got[0]) > 1e-4, 'the perturbed model gives a non-zero reward');
+  // The same rewards alone, in a batch and after padding; the prompt's tokens (before replyStart) are not counted.
+  const alone = rows.map((r, i) => rewardScores(rm, [r], { padId: PAD, replyStarts: [starts[i]] })[0]);
+  alone.forEach((a, i) => assert.ok(Math.abs(a - got[i]) < 1e-5));
+  assert.throws(() => rewardScores(rm, rows, { padId: PAD }), /needs each row's replyStart/);
+  // Normalisation folds into scale and shift.
+  applyRewardNormalization(rm, { gain: 2, bias: -1 });
+  const z = rewardScores(rm, rows, { padId: PAD, replyStarts: starts });
+  z.forEach((v, i) => assert.ok(Math.abs(v - (2 * got[i] - 1)) < 1e-5));
+  model.dispose();
+  ref.dispose();
+});
+
+test('logRatioRewardModel refuses a trainable reference, the model itself and a bad β', () => {
+  const { model, ref } = logRatioPair(22);
+  assert.throws(() => logRatioRewardModel(model, model, 0.1), /separate/);
+  assert.throws(() => logRatioRewardModel(model, ref, 0), /beta/);
+  assert.throws(() => logRatioRewardModel(model, new GPT(tiny, { seed: 1 }), 0.1), /frozen/);
+  assert.throws(() => headRewardModel(model), /reward/);
+  model.dispose();
+  ref.dispose();
+});
+
+test('scoreReplies gives the logRatio reward the reply start of each question', () => {
+  const { model, ref, rm } = logRatioPair(23);
+  tf.tidy(() => { for (const v of model.params().values()) v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.05, 'float32', 4))); });
+  const rows = [rewardRow(charTokenizer, 'a?', 'x'), rewardRow(charTokenizer, 'bb?', 'yy')];
+  const viaRows = rewardScores(rm, rows, { padId: PAD, replyStarts: [replyStartOf(charTokenizer, 'a?'), replyStartOf(charTokenizer, 'bb?')] });
+  const viaText = scoreReplies(rm, charTokenizer, ['a?', 'bb?'], ['x', 'yy']);
+  viaText.forEach((v, i) => assert.ok(Math.abs(v - viaRows[i]) < 1e-6));
+  model.dispose();
+  ref.dispose();
+});
+
+test('a logRatio reward-model training step does not leak tensors and leaves the reference unchanged', () => {
+  const { model, ref, rm } = logRatioPair(24);
+  const opt = new Adam(model.params().values(), { learningRate: 1e-3 });
+  const batch = rewardBatch([
+    { rows: [[1, 2, 3], [1, 4], [1, 5, 6, 7]], pairs: [{ chosen: 0, rejected: 1 }, { chosen: 2, rejected: 1 }], replyStart: 1 },
+    { rows: [[2, 3, 4], [2, 9]], pairs: [{ chosen: 1, rejected: 0 }], replyStart: 1 },
+  ], PAD);
+  const refBefore = ref.param('wte.weight').dataSync().slice();
+  const first = rewardModelStep(rm, opt, batch, { learningRate: 1e-3, gradClip: 1 }); // burn-in
+  assert.ok(Math.abs(first.loss - Math.LN2) < 1e-6, `equal rewards (model = reference) give ln 2, got ${first.loss}`);
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 3; i++) rewardModelStep(rm, opt, batch, { learningRate: 1e-3, gradClip: 1 });
+  assert.equal(tf.memory().numTensors, before);
+  assert.deepEqual(ref.param('wte.weight').dataSync(), refBefore);
+  opt.dispose();
+  model.dispose();
+  ref.dispose();
+});
+
+test('a tiny logRatio reward model learns to prefer replies that contain token 7', () => {
+  const rng = new Rng(31);
+  const makeGroup = (): RewardGroup => {
+    const prompt = [1 + rng.int(6), 1 + rng.int(6), 13];
+    const good = rng.int(3);
+    const rows = [0, 1, 2].map((i) => {
+      const reply = Array.from({ length: 2 + rng.int(3) }, () => 8 + rng.int(5));
+      if (i === good) reply[rng.int(reply.length)] = 7;
+      return [...prompt, ...reply, EOS];
+    });
+    return { rows, pairs: [0, 1, 2].filter((i) => i !== good).map((i) => ({ chosen: good, rejected: i })), replyStart: 3 };
+  };
+  const train = Array.from({ length: 256 }, makeGroup);
+  const heldOut = Array.from({ length: 64 }, makeGroup);
+  const { model, ref, rm } = logRatioPair(32, 1);
+  const opt = new Adam(model.params().values(), { learningRate: 3e-3 });
+  const accuracyOn = (groups: RewardGroup[]) => {
+    const b = rewardBatch(groups, PAD);
+    return pairAccuracy(rewardScores(rm, b.tokens.map((r, i) => r.slice(0, b.lastIndex[i] + 1)), { padId: PAD, replyStarts: b.replyStart }), b.pairs);
+  };
+  for (let epoch = 0; epoch < 4; epoch++) {
+    for (let i = 0; i < train.length; i += 16) rewardModelStep(rm, opt, rewardBatch(train.slice(i, i + 16), PAD), { learningRate: 3e-3, gradClip: 1 });
+  }
+  const end = accuracyOn(heldOut);
+  assert.ok(end >= 0.95, `held-out accuracy after training ${end}`);
+  opt.dispose();
+  model.dispose();
+  ref.dispose();
+});
+
 test('validateRewardModelConfig names the bad field', () => {
   assert.equal(validateRewardModelConfig({ ...defaultRewardModelConfig }).learningRate, 3e-4);
   assert.throws(() => validateRewardModelConfig({ ...defaultRewardModelConfig, epochs: 0 }), /RewardModelConfig\.epochs/);
   assert.throws(() => validateRewardModelConfig({ ...defaultRewardModelConfig, heldOutFraction: 1 }), /heldOutFraction/);
   assert.throws(() => validateRewardModelConfig({ ...defaultRewardModelConfig, learningRate: -1 }), /learningRate/);
+  assert.throws(() => validateRewardModelConfig({ ...defaultRewardModelConfig, form: 'scalar' as never }), /RewardModelConfig\.form/);
+  assert.throws(() => validateRewardModelConfig({ ...defaultRewardModelConfig, logRatioBeta: 0 }), /logRatioBeta/);
 });
