@@ -57,7 +57,7 @@ export interface PpoConfig {
 }
 
 export const defaultPpoConfig: PpoConfig = {
-  iterations: 100,
+  iterations: 200,
   promptsPerIteration: 64,
   ppoEpochs: 4,
   minibatches: 2,
