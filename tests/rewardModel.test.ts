@@ -161,20 +161,24 @@ test('a reward-model training step does not leak tensors', () => {
   m.dispose();
 });
 
+/**
+ * A prompt of 3 tokens and K = 3 replies of 2–4 tokens (replies start at position 3); exactly one reply contains
+ * the token 7 somewhere, and it is preferred to the other two.
+ */
+function tokenSevenGroup(rng: Rng): RewardGroup {
+  const prompt = [1 + rng.int(6), 1 + rng.int(6), 13];
+  const good = rng.int(3);
+  const rows = [0, 1, 2].map((i) => {
+    const reply = Array.from({ length: 2 + rng.int(3) }, () => 8 + rng.int(5)); // tokens 8..12
+    if (i === good) reply[rng.int(reply.length)] = 7;
+    return [...prompt, ...reply, EOS];
+  });
+  return { rows, pairs: [0, 1, 2].filter((i) => i !== good).map((i) => ({ chosen: good, rejected: i })), replyStart: 3 };
+}
+
 test('a tiny reward model learns to prefer replies that contain token 7 (held-out pair accuracy → 1)', () => {
   const rng = new Rng(11);
-  /** A prompt of 3 tokens and K = 3 replies of 2–4 tokens; exactly one reply contains the token 7 somewhere. */
-  const makeGroup = (): RewardGroup => {
-    const prompt = [1 + rng.int(6), 1 + rng.int(6), 13];
-    const good = rng.int(3);
-    const rows = [0, 1, 2].map((i) => {
-      const reply = Array.from({ length: 2 + rng.int(3) }, () => 8 + rng.int(5)); // tokens 8..12
-      if (i === good) reply[rng.int(reply.length)] = 7;
-      return [...prompt, ...reply, EOS];
-    });
-    const pairs = [0, 1, 2].filter((i) => i !== good).map((i) => ({ chosen: good, rejected: i }));
-    return { rows, pairs };
-  };
+  const makeGroup = () => tokenSevenGroup(rng);
   const train = Array.from({ length: 256 }, makeGroup);
   const heldOut = Array.from({ length: 64 }, makeGroup);
   const m = tinyRm(12);
@@ -274,16 +278,7 @@ test('a logRatio reward-model training step does not leak tensors and leaves the
 
 test('a tiny logRatio reward model learns to prefer replies that contain token 7', () => {
   const rng = new Rng(31);
-  const makeGroup = (): RewardGroup => {
-    const prompt = [1 + rng.int(6), 1 + rng.int(6), 13];
-    const good = rng.int(3);
-    const rows = [0, 1, 2].map((i) => {
-      const reply = Array.from({ length: 2 + rng.int(3) }, () => 8 + rng.int(5));
-      if (i === good) reply[rng.int(reply.length)] = 7;
-      return [...prompt, ...reply, EOS];
-    });
-    return { rows, pairs: [0, 1, 2].filter((i) => i !== good).map((i) => ({ chosen: good, rejected: i })), replyStart: 3 };
-  };
+  const makeGroup = () => tokenSevenGroup(rng);
   const train = Array.from({ length: 256 }, makeGroup);
   const heldOut = Array.from({ length: 64 }, makeGroup);
   const { model, ref, rm } = logRatioPair(32, 1);
