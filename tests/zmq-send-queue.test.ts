@@ -8,7 +8,11 @@ class FakeSocket {
   sent: string[] = [];
   inFlight = false;
   slow = false;
+  closed = false;
+  failWith: Error | null = null;
   send(msg: string): Promise<void> {
+    if (this.closed) throw Object.assign(new Error('Socket is closed'), { code: 'EBADF', errno: 9 });
+    if (this.failWith) throw this.failWith;
     if (this.inFlight) throw Object.assign(new Error('Socket is busy writing; only one send operation may be in progress at any time'), { code: 'EBUSY' });
     if (!this.slow) {
       this.sent.push(msg);
@@ -40,4 +44,16 @@ test('wrapping twice keeps one queue', () => {
   const before = FakeSocket.prototype.send;
   queueSends(FakeSocket.prototype);
   assert.equal(FakeSocket.prototype.send, before);
+});
+
+test('a send on a closed socket (kernel shutting down) is dropped; any other error still throws', () => {
+  queueSends(FakeSocket.prototype);
+  const s = new FakeSocket();
+  s.send('a');
+  s.closed = true;
+  assert.doesNotThrow(() => s.send('late progress update'));
+  assert.deepEqual(s.sent, ['a']);
+  s.closed = false;
+  s.failWith = new Error('Invalid argument');
+  assert.throws(() => s.send('b'), /Invalid argument/);
 });

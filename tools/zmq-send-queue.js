@@ -12,6 +12,15 @@ function isBusy(err) {
   return Boolean(err) && (err.code === 'EBUSY' || /busy writing/i.test(String(err.message)));
 }
 
+/**
+ * A send on a socket that is already closed: the kernel is shutting down and nobody is listening. tslab sends
+ * without catching, so at shutdown a late output message (a progress bar's last update) used to crash the
+ * kernel process with an uncaught "Socket is closed" after the notebook had finished; such a message is dropped.
+ */
+function isClosed(err) {
+  return Boolean(err) && (err.code === 'EBADF' || /socket is closed/i.test(String(err.message)));
+}
+
 function queueSends(proto) {
   const send = proto.send;
   if (typeof send !== 'function' || send.rlhfQueued) return;
@@ -43,6 +52,7 @@ function queueSends(proto) {
       try {
         return send.call(this, msg);
       } catch (err) {
+        if (isClosed(err)) return Promise.resolve();
         if (!isBusy(err)) throw err;
       }
     }
@@ -55,4 +65,4 @@ function queueSends(proto) {
   Object.defineProperty(proto, 'send', { value: queued, writable: true, configurable: true, enumerable: false });
 }
 
-module.exports = { queueSends, isBusy };
+module.exports = { queueSends, isBusy, isClosed };
