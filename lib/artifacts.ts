@@ -101,6 +101,8 @@ export function loadRewardModel(dirOrStage = 'rm', opts: { reference?: LoadedMod
   if (!meta.reference) throw new Error(`${rel(loaded.dir)}: a 'logRatio' reward model must record its reference model`);
   const reference = opts.reference ?? loadModel(meta.reference.stage, { trainable: false });
   if (reference.info.weights.sha256 !== meta.reference.sha256) {
+    loaded.model.dispose();
+    if (!opts.reference) reference.model.dispose();
     throw new Error(`${rel(loaded.dir)} was trained against the reference with weights ${meta.reference.sha256.slice(0, 12)}…, but ${rel(reference.dir)} has ${reference.info.weights.sha256.slice(0, 12)}…: re-run ${STAGE_NOTEBOOKS.rm} after ${STAGE_NOTEBOOKS.sft}`);
   }
   const reward = logRatioRewardModel(loaded.model, reference.model, 1);

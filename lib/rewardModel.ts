@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { GPT, logprobsOf } from './gpt';
+import { GPT } from './gpt';
 import { Adam, clipByGlobalNorm } from './adam';
 import { chatPrompt, chatReply } from './chat';
 import { bradleyTerryLoss, groupedPairs, pairRewards, PairBatch } from './losses';
@@ -16,9 +16,9 @@ import type { IndexPair } from './preferences';
  *   It reads the model's LM head, where the facts the model learned live: on this world a last-token head learns
  *   tone but not whether the answer is right (notebooks/03_reward_model.ipynb shows both).
  *
- * The last-token head, in detail: 
- * the final hidden state of the LAST token of prompt + response. Where the reply ended with EOS, that last token is
- * EOS: the head then sees the whole reply, and a reply that stopped is told apart from one cut at the length limit.
+ * The last-token head, in detail: it reads the final hidden state of the LAST token of prompt + response. Where the
+ * reply ended with EOS, that last token is EOS: the head then sees the whole reply, and a reply that stopped is told
+ * apart from one cut at the length limit.
  *
  *   row:      U ser : … Assistant :  ␣Lima  .  EOS  PAD PAD
  *   lastIndex                                  ↑ (the reward is read here; PAD never reaches it: attention is causal)
@@ -179,9 +179,7 @@ export function rewardForward(
   const reference = rm.reference;
   if (T < 2) return tf.fill([B], rm.shift) as tf.Tensor1D;
   return tf.tidy(() => {
-    const targets = tokens.slice([0, 1], [B, T - 1]); // (B, T−1): entry t is token t+1
-    const h = rm.model.hidden(tokens, { training: opts.training }).slice([0, 0, 0], [B, T - 1, -1]);
-    const lp = logprobsOf(rm.model.logits(h), targets); // (B, T−1)
+    const lp = rm.model.tokenLogprobs(tokens, { training: opts.training }); // (B, T−1): entry t scores token t+1
     const lpRef = reference.tokenLogprobs(tokens); // (B, T−1)
     const mask = new Float32Array(B * (T - 1)); // 1 where the scored token is a reply token
     lastIndex.forEach((last, i) => {
