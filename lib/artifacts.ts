@@ -4,7 +4,7 @@ import { GPT } from './gpt';
 import { Tokenizer } from './tokenizer';
 import { CheckpointInfo, loadInto, readCheckpointInfo, saveCheckpoint } from './checkpoint';
 import { dataDir, repoRoot, stageDir } from './paths';
-import { headRewardModel, logRatioRewardModel, RewardModel, RewardModelMeta } from './rewardModel';
+import { headRewardModel, logLikelihoodRewardModel, logRatioRewardModel, REWARD_FORMS, RewardModel, RewardModelMeta } from './rewardModel';
 
 /**
  * The stages hand over named artifacts, each a folder in the run folder: pretrain, sft, ranking, rm, ppo.
@@ -87,17 +87,18 @@ export interface LoadedRewardModel extends LoadedModel {
 /**
  * Loads a reward model saved by notebooks/03_reward_model.ipynb (default stage "rm"). Its metrics.json says the
  * form under "reward"; a 'logRatio' model also needs its frozen reference, passed in (PPO already holds the SFT
- * model) or loaded from the stage it records. The reference must be the very checkpoint the RM was trained
+ * model) or loaded from the stage it records (the other forms ignore `reference`). The reference must be the very checkpoint the RM was trained
  * against: its weights' SHA-256 is checked.
  */
 export function loadRewardModel(dirOrStage = 'rm', opts: { reference?: LoadedModel } = {}): LoadedRewardModel {
   const loaded = loadModel(dirOrStage, { trainable: false });
   const meta = loaded.info.metrics.reward as RewardModelMeta | undefined;
-  if (!meta || (meta.form !== 'logRatio' && meta.form !== 'lastTokenHead') || !Number.isFinite(meta.scale) || !Number.isFinite(meta.shift)) {
+  if (!meta || !REWARD_FORMS.includes(meta.form) || !Number.isFinite(meta.scale) || !Number.isFinite(meta.shift)) {
     loaded.model.dispose();
     throw new Error(`${rel(loaded.dir)}: not a reward model (its metrics.json has no valid "reward": { form, scale, shift }); run ${STAGE_NOTEBOOKS.rm}`);
   }
   if (meta.form === 'lastTokenHead') return { ...loaded, reward: headRewardModel(loaded.model) };
+  if (meta.form === 'logLikelihood') return { ...loaded, reward: { ...logLikelihoodRewardModel(loaded.model, meta.scale), shift: meta.shift } };
   if (!meta.reference) throw new Error(`${rel(loaded.dir)}: a 'logRatio' reward model must record its reference model`);
   const reference = opts.reference ?? loadModel(meta.reference.stage, { trainable: false });
   if (reference.info.weights.sha256 !== meta.reference.sha256) {

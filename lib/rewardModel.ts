@@ -6,7 +6,7 @@ import { bradleyTerryLoss, groupedPairs, pairRewards, PairBatch } from './losses
 import type { IndexPair } from './preferences';
 
 /**
- * The reward model: a GPT trained with Bradley–Terry on the labelers' rankings, in one of two forms.
+ * The reward model: a GPT trained with Bradley–Terry on the labelers' rankings, in one of three forms.
  *
  * - 'lastTokenHead' (InstructGPT §3.5; OpenAI's lm-human-preferences): a scalar head, "reward", read on the final
  *   hidden state of the last token (below).
@@ -14,7 +14,14 @@ import type { IndexPair } from './preferences';
  *   of the reply under the trained GPT and under a frozen reference (the SFT model it started from),
  *     r(x, y) = β · Σ_t [log π_θ(y_t | x, y_<t) − log π_ref(y_t | x, y_<t)]   (t over the reply's tokens, EOS included).
  *   It reads the model's LM head, where the facts the model learned live: on this world a last-token head learns
- *   tone but not whether the answer is right (notebooks/03_reward_model.ipynb shows both).
+ *   tone but not whether the answer is right (notebooks/03_reward_model.ipynb shows all three forms).
+ * - 'logLikelihood' (reference-free, like SimPO's reward, Meng et al. 2024, but summed rather than averaged over
+ *   the reply): the reward is β times the reply's log-probability under the trained GPT,
+ *     r(x, y) = β · Σ_t log π_θ(y_t | x, y_<t).
+ *   The log-ratio subtracts the SFT model's log-probabilities, and with them what SFT already knew: before any
+ *   training, the SFT model's own Σ log π orders held-out pairs about as well as a trained log-ratio RM, and best
+ *   on the pairs that differ only in whether the answer is right. This form starts from that knowledge and learns
+ *   the labelers' preferences on top of it; it needs no reference model.
  *
  * The last-token head, in detail: it reads the final hidden state of the LAST token of prompt + response. Where the
  * reply ended with EOS, that last token is EOS: the head then sees the whole reply, and a reply that stopped is told
@@ -37,17 +44,19 @@ import type { IndexPair } from './preferences';
 export const REWARD_HEAD = 'reward';
 
 /** How the reward is read from the model (see the file comment). */
-export type RewardForm = 'lastTokenHead' | 'logRatio';
+export const REWARD_FORMS = ['lastTokenHead', 'logRatio', 'logLikelihood'] as const;
+export type RewardForm = (typeof REWARD_FORMS)[number];
 
 /** A reward model ready to score or train. */
 export interface RewardModel {
   form: RewardForm;
-  /** The trained GPT: its REWARD_HEAD ('lastTokenHead') or its LM head ('logRatio'). */
+  /** The trained GPT: its REWARD_HEAD ('lastTokenHead') or its LM head ('logRatio', 'logLikelihood'). */
   model: GPT;
   /** 'logRatio': the frozen model the reply's log-probabilities are compared with (the SFT model); else null. */
   reference: GPT | null;
   /**
-   * 'logRatio': reward = scale · Σ log-ratio + shift (scale starts as β; normalisation folds into both).
+   * 'logRatio' and 'logLikelihood': reward = scale · Σ log-ratio (or log π) + shift (scale starts as β;
+   * normalisation folds into both).
    * 'lastTokenHead': 1 and 0 (the normalisation is folded into the head's weights instead).
    */
   scale: number;
@@ -70,6 +79,12 @@ export function logRatioRewardModel(model: GPT, reference: GPT, beta: number): R
   }
   if ([...reference.params().values()].some((v) => v.trainable)) throw new Error('logRatioRewardModel: the reference must be frozen (load it with trainable: false)');
   return { form: 'logRatio', model, reference, scale: beta, shift: 0 };
+}
+
+/** The reference-free reward model: β · log π_model(y|x). */
+export function logLikelihoodRewardModel(model: GPT, beta: number): RewardModel {
+  if (!(Number.isFinite(beta) && beta > 0)) throw new Error(`logLikelihoodRewardModel: beta must be finite and > 0, got ${beta}`);
+  return { form: 'logLikelihood', model, reference: null, scale: beta, shift: 0 };
 }
 
 /** What a saved reward model records about its form (stored in its metrics.json under "reward"). */
@@ -147,7 +162,8 @@ export function packRewardRows(rows: readonly (readonly number[])[], padId: numb
 
 /**
  * Rewards of a padded batch: tokens [B, T] int32 → [B]. 'lastTokenHead' reads the reward head at each row's
- * `lastIndex`; 'logRatio' sums scale · (log π − log π_ref) over the tokens replyStart..lastIndex and adds the shift.
+ * `lastIndex`; 'logRatio' sums scale · (log π − log π_ref) over the tokens replyStart..lastIndex and adds the shift;
+ * 'logLikelihood' the same without the reference.
  * Usable inside tf.variableGrads (positions are picked with masks, because tf.gather has no gradient on wasm; the
  * reference is frozen, so no gradient reaches it).
  */
@@ -174,26 +190,26 @@ export function rewardForward(
     });
   }
   const starts = at.replyStart;
-  if (!starts || starts.length !== B || starts.some((s) => s < 0)) throw new Error("rewardForward: the 'logRatio' reward needs each row's replyStart");
-  if (!rm.reference) throw new Error("rewardForward: the 'logRatio' reward needs a reference model");
+  if (!starts || starts.length !== B || starts.some((s) => s < 0)) throw new Error(`rewardForward: the '${rm.form}' reward needs each row's replyStart`);
   const reference = rm.reference;
+  if (rm.form === 'logRatio' && !reference) throw new Error("rewardForward: the 'logRatio' reward needs a reference model");
   if (T < 2) return tf.fill([B], rm.shift) as tf.Tensor1D;
   return tf.tidy(() => {
-    const lp = rm.model.tokenLogprobs(tokens, { training: opts.training }); // (B, T−1): entry t scores token t+1
-    const lpRef = reference.tokenLogprobs(tokens); // (B, T−1)
+    let lp = rm.model.tokenLogprobs(tokens, { training: opts.training }); // (B, T−1): entry t scores token t+1
+    if (rm.form === 'logRatio') lp = tf.sub(lp, reference!.tokenLogprobs(tokens)); // log π − log π_ref (B, T−1)
     const mask = new Float32Array(B * (T - 1)); // 1 where the scored token is a reply token
     lastIndex.forEach((last, i) => {
       for (let t = starts[i]; t <= last; t++) mask[i * (T - 1) + t - 1] = 1;
     });
-    const ratio = tf.sum(tf.mul(tf.sub(lp, lpRef), tf.tensor2d(mask, [B, T - 1])), 1); // (B)
-    return tf.add(tf.mul(ratio, rm.scale), rm.shift) as tf.Tensor1D;
+    const summed = tf.sum(tf.mul(lp, tf.tensor2d(mask, [B, T - 1])), 1); // (B)
+    return tf.add(tf.mul(summed, rm.scale), rm.shift) as tf.Tensor1D;
   });
 }
 
 /**
  * Rewards of many token rows (no gradient), in batches of `batchSize`: rows [N][*] → [N]. Each batch is padded
  * to its own longest row with `padId`; rows longer than the model's context keep their last tokens. The
- * 'logRatio' form needs `replyStarts` (where each row's reply begins: replyStartOf, or the prompt's length).
+ * 'logRatio' and 'logLikelihood' forms need `replyStarts` (where each row's reply begins: replyStartOf, or the prompt's length).
  */
 export function rewardScores(rm: RewardModel, rows: readonly (readonly number[])[], opts: { padId: number; batchSize?: number; replyStarts?: readonly number[] }): number[] {
   const batchSize = opts.batchSize ?? 64;
@@ -236,7 +252,7 @@ export interface RewardGroup {
   rows: number[][];
   /** Pairs of indices into rows: `chosen` was ranked above `rejected`. */
   pairs: IndexPair[];
-  /** Where the replies start in the rows (the prompt's length; all rows share the prompt). 'logRatio' needs it. */
+  /** Where the replies start in the rows (the prompt's length; all rows share the prompt). The LM-head forms need it. */
   replyStart?: number;
 }
 
@@ -353,13 +369,13 @@ export function fitRewardNormalization(raw: readonly number[]): RewardNormalizat
 
 /**
  * Folds gain and bias into the reward model, so that it outputs normalised rewards: 'lastTokenHead' into the
- * head's weights (w ← gain·w, b ← gain·b + bias); 'logRatio' into scale and shift (saved with the model).
+ * head's weights (w ← gain·w, b ← gain·b + bias); the other forms into scale and shift (saved with the model).
  */
 export function applyRewardNormalization(rm: RewardModel, norm: { gain: number; bias: number }): void {
   if (!(Number.isFinite(norm.gain) && norm.gain > 0 && Number.isFinite(norm.bias))) {
     throw new Error(`applyRewardNormalization: gain must be finite and > 0 and bias finite, got gain ${norm.gain}, bias ${norm.bias}`);
   }
-  if (rm.form === 'logRatio') {
+  if (rm.form !== 'lastTokenHead') {
     rm.scale *= norm.gain;
     rm.shift = norm.gain * rm.shift + norm.bias;
     return;
@@ -395,16 +411,19 @@ export interface RewardModelConfig {
   beta2: number;
   /** Use at most this many training groups (Infinity = all; smoke mode uses a few). */
   maxTrainGroups: number;
-  /** How the reward is read: 'logRatio' (default; reads the LM head) or 'lastTokenHead' (InstructGPT's scalar head). */
+  /**
+   * How the reward is read: 'logLikelihood' (default) or 'logRatio' (both read the LM head), or 'lastTokenHead'
+   * (InstructGPT's scalar head).
+   */
   form: RewardForm;
-  /** 'logRatio': β of r = β · log π/π_ref before normalisation (DPO's usual 0.1). */
+  /** 'logRatio' and 'logLikelihood': β of r = β · log π/π_ref (or β · log π) before normalisation (DPO's usual 0.1). */
   logRatioBeta: number;
   /** Seed of the split, the shuffling and the reward head's initial weights. */
   seed: number;
 }
 
 export const defaultRewardModelConfig: RewardModelConfig = {
-  learningRate: 3e-4,
+  learningRate: 1e-4,
   epochs: 3,
   promptsPerBatch: 8,
   heldOutFraction: 0.1,
@@ -413,7 +432,7 @@ export const defaultRewardModelConfig: RewardModelConfig = {
   gradClip: 1,
   beta2: 0.999,
   maxTrainGroups: Infinity,
-  form: 'logRatio',
+  form: 'logLikelihood',
   logRatioBeta: 0.1,
   seed: 1,
 };
@@ -432,7 +451,7 @@ export function validateRewardModelConfig(c: RewardModelConfig): RewardModelConf
   if (!(c.gradClip >= 0)) throw new Error(`RewardModelConfig.gradClip must be ≥ 0, got ${c.gradClip}`);
   if (!(c.beta2 > 0 && c.beta2 < 1)) throw new Error(`RewardModelConfig.beta2 must be in (0, 1), got ${c.beta2}`);
   if (!(c.maxTrainGroups >= 1)) throw new Error(`RewardModelConfig.maxTrainGroups must be ≥ 1, got ${c.maxTrainGroups}`);
-  if (c.form !== 'logRatio' && c.form !== 'lastTokenHead') throw new Error(`RewardModelConfig.form must be 'logRatio' or 'lastTokenHead', got ${JSON.stringify(c.form)}`);
+  if (!REWARD_FORMS.includes(c.form)) throw new Error(`RewardModelConfig.form must be one of ${REWARD_FORMS.map((f) => `'${f}'`).join(', ')}; got ${JSON.stringify(c.form)}`);
   if (!(c.logRatioBeta > 0 && Number.isFinite(c.logRatioBeta))) throw new Error(`RewardModelConfig.logRatioBeta must be > 0, got ${c.logRatioBeta}`);
   if (!Number.isInteger(c.seed)) throw new Error(`RewardModelConfig.seed must be an integer, got ${c.seed}`);
   return c;

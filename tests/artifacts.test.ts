@@ -8,7 +8,7 @@ import { initEngine } from '../lib/engine';
 import { GPT, GPTConfig } from '../lib/gpt';
 import { makeVocab } from '../lib/tokenizer';
 import { loadModel, loadRewardModel, saveModel } from '../lib/artifacts';
-import { REWARD_HEAD, applyRewardNormalization, headRewardModel, logRatioRewardModel, rewardModelMeta, rewardScores } from '../lib/rewardModel';
+import { REWARD_HEAD, applyRewardNormalization, headRewardModel, logLikelihoodRewardModel, logRatioRewardModel, rewardModelMeta, rewardScores } from '../lib/rewardModel';
 
 before(async () => {
   await initEngine({ quiet: true });
@@ -68,5 +68,21 @@ test("loadRewardModel: a 'lastTokenHead' reward model keeps its normalised head"
   const loaded = loadRewardModel(path.join(w.dir, 'rm'));
   assert.equal(loaded.reward.form, 'lastTokenHead');
   assert.deepEqual(rewardScores(loaded.reward, rows, { padId: PAD }).map((x) => x.toFixed(5)), before.map((x) => x.toFixed(5)));
+  w.done();
+});
+
+test("loadRewardModel: a 'logLikelihood' reward model keeps its scale and shift and needs no reference", () => {
+  const w = workspace();
+  const m = new GPT(tiny, { seed: 4 });
+  const rm = logLikelihoodRewardModel(m, 0.1);
+  applyRewardNormalization(rm, { gain: 3, bias: 0.5 });
+  const rows = [[1, 2, 3, 4], [5, 6, 7]];
+  const before = rewardScores(rm, rows, { padId: PAD, replyStarts: [2, 1] });
+  saveModel(path.join(w.dir, 'rm'), m, { tokenizerFile: w.vocab, stage: 'rm', seed: 4, metrics: { reward: rewardModelMeta(rm) } });
+  const loaded = loadRewardModel(path.join(w.dir, 'rm'));
+  assert.equal(loaded.reward.form, 'logLikelihood');
+  assert.equal(loaded.reward.reference, null);
+  const after = rewardScores(loaded.reward, rows, { padId: PAD, replyStarts: [2, 1] });
+  after.forEach((a, i) => assert.ok(Math.abs(a - before[i]) < 1e-5, `${a} vs ${before[i]}`));
   w.done();
 });

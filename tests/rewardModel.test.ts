@@ -10,6 +10,7 @@ import {
   REWARD_HEAD,
   headRewardModel,
   logRatioRewardModel,
+  logLikelihoodRewardModel,
   replyStartOf,
   applyRewardNormalization,
   defaultRewardModelConfig,
@@ -297,8 +298,68 @@ test('a tiny logRatio reward model learns to prefer replies that contain token 7
   ref.dispose();
 });
 
+test('logLikelihood reward: β · Σ over reply tokens of the model\'s log-probabilities, any batch, no reference', () => {
+  const model = new GPT(tiny, { seed: 41 });
+  const rm = logLikelihoodRewardModel(model, 0.5);
+  assert.equal(rm.reference, null);
+  const rows = [[1, 2, 3, 4, 5], [6, 7, 8]];
+  const starts = [3, 1];
+  const lp = (row: number[]) => tf.tidy(() => model.tokenLogprobs(tf.tensor2d([row], undefined, 'int32')).arraySync() as number[][])[0];
+  const byHand = rows.map((row, i) => {
+    const a = lp(row);
+    let s = 0;
+    for (let t = starts[i]; t < row.length; t++) s += a[t - 1]; // entry t−1 scores token t
+    return 0.5 * s;
+  });
+  const got = rewardScores(rm, rows, { padId: PAD, replyStarts: starts });
+  got.forEach((g, i) => assert.ok(Math.abs(g - byHand[i]) < 1e-5, `row ${i}: ${g} vs ${byHand[i]}`));
+  assert.ok(got.every((g) => g < 0), 'a sum of log-probabilities is negative');
+  const alone = rows.map((r, i) => rewardScores(rm, [r], { padId: PAD, replyStarts: [starts[i]] })[0]);
+  alone.forEach((a, i) => assert.ok(Math.abs(a - got[i]) < 1e-5));
+  assert.throws(() => rewardScores(rm, rows, { padId: PAD }), /'logLikelihood' reward needs each row's replyStart/);
+  applyRewardNormalization(rm, { gain: 2, bias: -1 });
+  rewardScores(rm, rows, { padId: PAD, replyStarts: starts }).forEach((v, i) => assert.ok(Math.abs(v - (2 * got[i] - 1)) < 1e-5));
+  assert.throws(() => logLikelihoodRewardModel(model, 0), /beta/);
+  model.dispose();
+});
+
+test('a logLikelihood reward-model training step does not leak tensors', () => {
+  const model = new GPT(tiny, { seed: 42 });
+  const rm = logLikelihoodRewardModel(model, 0.1);
+  const opt = new Adam(model.params().values(), { learningRate: 1e-3 });
+  const batch = rewardBatch([
+    { rows: [[1, 2, 3], [1, 4], [1, 5, 6, 7]], pairs: [{ chosen: 0, rejected: 1 }, { chosen: 2, rejected: 1 }], replyStart: 1 },
+    { rows: [[2, 3, 4], [2, 9]], pairs: [{ chosen: 1, rejected: 0 }], replyStart: 1 },
+  ], PAD);
+  const first = rewardModelStep(rm, opt, batch, { learningRate: 1e-3, gradClip: 1 }); // burn-in
+  assert.ok(Number.isFinite(first.loss) && first.gradNorm > 0);
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 3; i++) rewardModelStep(rm, opt, batch, { learningRate: 1e-3, gradClip: 1 });
+  assert.equal(tf.memory().numTensors, before);
+  opt.dispose();
+  model.dispose();
+});
+
+test('a tiny logLikelihood reward model learns to prefer replies that contain token 7', () => {
+  const rng = new Rng(33);
+  const train = Array.from({ length: 256 }, () => tokenSevenGroup(rng));
+  const heldOut = Array.from({ length: 64 }, () => tokenSevenGroup(rng));
+  const model = new GPT(tiny, { seed: 34 });
+  const rm = logLikelihoodRewardModel(model, 1);
+  const opt = new Adam(model.params().values(), { learningRate: 3e-3 });
+  const b = rewardBatch(heldOut, PAD);
+  const accuracy = () => pairAccuracy(rewardScores(rm, b.tokens.map((r, i) => r.slice(0, b.lastIndex[i] + 1)), { padId: PAD, replyStarts: b.replyStart }), b.pairs);
+  for (let epoch = 0; epoch < 4; epoch++) {
+    for (let i = 0; i < train.length; i += 16) rewardModelStep(rm, opt, rewardBatch(train.slice(i, i + 16), PAD), { learningRate: 3e-3, gradClip: 1 });
+  }
+  const end = accuracy();
+  assert.ok(end >= 0.95, `held-out accuracy after training ${end}`);
+  opt.dispose();
+  model.dispose();
+});
+
 test('validateRewardModelConfig names the bad field', () => {
-  assert.equal(validateRewardModelConfig({ ...defaultRewardModelConfig }).learningRate, 3e-4);
+  assert.equal(validateRewardModelConfig({ ...defaultRewardModelConfig }).form, 'logLikelihood');
   assert.throws(() => validateRewardModelConfig({ ...defaultRewardModelConfig, epochs: 0 }), /RewardModelConfig\.epochs/);
   assert.throws(() => validateRewardModelConfig({ ...defaultRewardModelConfig, heldOutFraction: 1 }), /heldOutFraction/);
   assert.throws(() => validateRewardModelConfig({ ...defaultRewardModelConfig, learningRate: -1 }), /learningRate/);
