@@ -61,7 +61,7 @@ export const defaultPpoConfig: PpoConfig = {
   promptsPerIteration: 64,
   ppoEpochs: 4,
   minibatches: 2,
-  learningRate: 2e-5,
+  learningRate: 4e-5,
   adamForm: 'pytorch',
   klCoef: 0.1,
   klTarget: null,
