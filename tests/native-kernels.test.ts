@@ -209,16 +209,6 @@ test('GatherV2: native equals the cpu backend on every axis, int32 values, empty
   t.diagnostic(`${cases.length} gathers identical to the cpu backend`);
 });
 
-test('Identity (tf.clone) shares data without copying and stays valid after the original is disposed', nativeTestOptions, () => {
-  const a = tf.tensor1d([1, 2, 3]);
-  const b = tf.clone(a);
-  a.dispose();
-  assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3]);
-  const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.clone(x), 2)))(tf.tensor1d([1, 1]));
-  assert.deepEqual(Array.from(g.dataSync()), [2, 2]);
-  tf.dispose([b, g]);
-});
-
 test('every instruction-set copy the CPU supports (generic, AVX2, AVX-512) gives the same products and math', nativeTestOptions, async (t) => {
   const addon = loadNativeAddon().addon!;
   const defaultIsa = addon.info().isa;
