@@ -87,8 +87,8 @@ export interface LoadedRewardModel extends LoadedModel {
 /**
  * Loads a reward model saved by notebooks/03_reward_model.ipynb (default stage "rm"). Its metrics.json says the
  * form under "reward"; a 'logRatio' model also needs its frozen reference, passed in (PPO already holds the SFT
- * model) or loaded from the stage it records (the other forms ignore `reference`). The reference must be the very checkpoint the RM was trained
- * against: its weights' SHA-256 is checked.
+ * model) or loaded from the stage it records (the other forms ignore `reference`). The reference must be the very
+ * checkpoint the RM was trained against: its weights' SHA-256 is checked.
  */
 export function loadRewardModel(dirOrStage = 'rm', opts: { reference?: LoadedModel } = {}): LoadedRewardModel {
   const loaded = loadModel(dirOrStage, { trainable: false });
@@ -98,18 +98,25 @@ export function loadRewardModel(dirOrStage = 'rm', opts: { reference?: LoadedMod
     throw new Error(`${rel(loaded.dir)}: not a reward model (its metrics.json has no valid "reward": { form, scale, shift }); run ${STAGE_NOTEBOOKS.rm}`);
   }
   if (meta.form === 'lastTokenHead') return { ...loaded, reward: headRewardModel(loaded.model) };
-  if (meta.form === 'logLikelihood') return { ...loaded, reward: { ...logLikelihoodRewardModel(loaded.model, meta.scale), shift: meta.shift } };
-  if (!meta.reference) throw new Error(`${rel(loaded.dir)}: a 'logRatio' reward model must record its reference model`);
+  if (meta.form === 'logLikelihood') return { ...loaded, reward: withScaleAndShift(logLikelihoodRewardModel(loaded.model, 1), meta) };
+  if (!meta.reference) {
+    loaded.model.dispose();
+    throw new Error(`${rel(loaded.dir)}: a 'logRatio' reward model must record its reference model`);
+  }
   const reference = opts.reference ?? loadModel(meta.reference.stage, { trainable: false });
   if (reference.info.weights.sha256 !== meta.reference.sha256) {
     loaded.model.dispose();
     if (!opts.reference) reference.model.dispose();
     throw new Error(`${rel(loaded.dir)} was trained against the reference with weights ${meta.reference.sha256.slice(0, 12)}…, but ${rel(reference.dir)} has ${reference.info.weights.sha256.slice(0, 12)}…: re-run ${STAGE_NOTEBOOKS.rm} after ${STAGE_NOTEBOOKS.sft}`);
   }
-  const reward = logRatioRewardModel(loaded.model, reference.model, 1);
-  reward.scale = meta.scale;
-  reward.shift = meta.shift;
-  return { ...loaded, reward };
+  return { ...loaded, reward: withScaleAndShift(logRatioRewardModel(loaded.model, reference.model, 1), meta) };
+}
+
+/** The saved (normalised) scale and shift of an LM-head reward model. */
+function withScaleAndShift(rm: RewardModel, meta: RewardModelMeta): RewardModel {
+  rm.scale = meta.scale;
+  rm.shift = meta.shift;
+  return rm;
 }
 
 function rel(p: string): string {

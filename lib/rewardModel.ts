@@ -209,7 +209,8 @@ export function rewardForward(
 /**
  * Rewards of many token rows (no gradient), in batches of `batchSize`: rows [N][*] → [N]. Each batch is padded
  * to its own longest row with `padId`; rows longer than the model's context keep their last tokens. The
- * 'logRatio' and 'logLikelihood' forms need `replyStarts` (where each row's reply begins: replyStartOf, or the prompt's length).
+ * 'logRatio' and 'logLikelihood' forms need `replyStarts` (where each row's reply begins: replyStartOf, or the
+ * prompt's length).
  */
 export function rewardScores(rm: RewardModel, rows: readonly (readonly number[])[], opts: { padId: number; batchSize?: number; replyStarts?: readonly number[] }): number[] {
   const batchSize = opts.batchSize ?? 64;
@@ -416,8 +417,11 @@ export interface RewardModelConfig {
    * (InstructGPT's scalar head).
    */
   form: RewardForm;
-  /** 'logRatio' and 'logLikelihood': β of r = β · log π/π_ref (or β · log π) before normalisation (DPO's usual 0.1). */
-  logRatioBeta: number;
+  /**
+   * The forms that read log-probabilities ('logRatio', 'logLikelihood'): β of r = β · log π/π_ref (or β · log π)
+   * before normalisation (DPO's usual 0.1).
+   */
+  logProbBeta: number;
   /** Seed of the split, the shuffling and the reward head's initial weights. */
   seed: number;
 }
@@ -433,7 +437,7 @@ export const defaultRewardModelConfig: RewardModelConfig = {
   beta2: 0.999,
   maxTrainGroups: Infinity,
   form: 'logLikelihood',
-  logRatioBeta: 0.1,
+  logProbBeta: 0.1,
   seed: 1,
 };
 
@@ -452,7 +456,7 @@ export function validateRewardModelConfig(c: RewardModelConfig): RewardModelConf
   if (!(c.beta2 > 0 && c.beta2 < 1)) throw new Error(`RewardModelConfig.beta2 must be in (0, 1), got ${c.beta2}`);
   if (!(c.maxTrainGroups >= 1)) throw new Error(`RewardModelConfig.maxTrainGroups must be ≥ 1, got ${c.maxTrainGroups}`);
   if (!REWARD_FORMS.includes(c.form)) throw new Error(`RewardModelConfig.form must be one of ${REWARD_FORMS.map((f) => `'${f}'`).join(', ')}; got ${JSON.stringify(c.form)}`);
-  if (!(c.logRatioBeta > 0 && Number.isFinite(c.logRatioBeta))) throw new Error(`RewardModelConfig.logRatioBeta must be > 0, got ${c.logRatioBeta}`);
+  if (!(c.logProbBeta > 0 && Number.isFinite(c.logProbBeta))) throw new Error(`RewardModelConfig.logProbBeta must be > 0, got ${c.logProbBeta}`);
   if (!Number.isInteger(c.seed)) throw new Error(`RewardModelConfig.seed must be an integer, got ${c.seed}`);
   return c;
 }

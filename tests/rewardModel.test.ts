@@ -26,6 +26,7 @@ import {
   scoreReplies,
   validateRewardModelConfig,
   type RewardGroup,
+  type RewardModel,
 } from '../lib/rewardModel';
 
 before(async () => {
@@ -177,29 +178,43 @@ function tokenSevenGroup(rng: Rng): RewardGroup {
   return { rows, pairs: [0, 1, 2].filter((i) => i !== good).map((i) => ({ chosen: good, rejected: i })), replyStart: 3 };
 }
 
-test('a tiny reward model learns to prefer replies that contain token 7 (held-out pair accuracy → 1)', () => {
-  const rng = new Rng(11);
-  const makeGroup = () => tokenSevenGroup(rng);
-  const train = Array.from({ length: 256 }, makeGroup);
-  const heldOut = Array.from({ length: 64 }, makeGroup);
-  const m = tinyRm(12);
-  const opt = new Adam(m.params().values(), { learningRate: 3e-3 });
-  const accuracyOn = (groups: RewardGroup[]) => {
-    const b = rewardBatch(groups, PAD);
-    return pairAccuracy(rewardScores(headRewardModel(m), b.tokens.map((r, i) => r.slice(0, b.lastIndex[i] + 1)), { padId: PAD }), b.pairs);
-  };
-  const start = accuracyOn(heldOut);
+/**
+ * Trains `rm` for 4 epochs on 256 token-7 groups (batches of 16, lr 3e-3) and measures pair accuracy on 64
+ * held-out groups before and after; `last` is the last step's result.
+ */
+function trainOnTokenSeven(rm: RewardModel, rngSeed: number) {
+  const rng = new Rng(rngSeed);
+  const train = Array.from({ length: 256 }, () => tokenSevenGroup(rng));
+  const heldOut = rewardBatch(Array.from({ length: 64 }, () => tokenSevenGroup(rng)), PAD);
+  const accuracy = () => pairAccuracy(rewardScores(rm, heldOut.tokens.map((r, i) => r.slice(0, heldOut.lastIndex[i] + 1)),
+    { padId: PAD, replyStarts: rm.form === 'lastTokenHead' ? undefined : heldOut.replyStart }), heldOut.pairs);
+  const opt = new Adam(rm.model.params().values(), { learningRate: 3e-3 });
+  const start = accuracy();
   let last = { loss: Infinity, accuracy: 0 };
   for (let epoch = 0; epoch < 4; epoch++) {
-    for (let i = 0; i < train.length; i += 16) last = rewardModelStep(headRewardModel(m), opt, rewardBatch(train.slice(i, i + 16), PAD), { learningRate: 3e-3, gradClip: 1 });
+    for (let i = 0; i < train.length; i += 16) last = rewardModelStep(rm, opt, rewardBatch(train.slice(i, i + 16), PAD), { learningRate: 3e-3, gradClip: 1 });
   }
-  const end = accuracyOn(heldOut);
+  const end = accuracy();
+  opt.dispose();
+  return { start, end, last };
+}
+
+test('a tiny reward model learns to prefer replies that contain token 7 (held-out pair accuracy → 1)', () => {
+  const m = tinyRm(12);
+  const { start, end, last } = trainOnTokenSeven(headRewardModel(m), 11);
   assert.ok(start < 0.8, `untrained accuracy ${start}`);
   assert.ok(end >= 0.97, `held-out accuracy after training ${end} (last batch loss ${last.loss})`);
   assert.ok(last.loss < 0.2, `last loss ${last.loss}`);
-  opt.dispose();
   m.dispose();
 });
+
+/** Σ log π(row[t] | row[<t]) over t = start..end of the row, from one unbatched tokenLogprobs call. */
+function replyLogprob(g: GPT, row: number[], start: number): number {
+  const lp = tf.tidy(() => g.tokenLogprobs(tf.tensor2d([row], undefined, 'int32')).arraySync() as number[][])[0];
+  let s = 0;
+  for (let t = start; t < row.length; t++) s += lp[t - 1]; // entry t−1 scores token t
+  return s;
+}
 
 /** A trainable copy of `m` and a frozen reference copy: the log-ratio reward model before training. */
 function logRatioPair(seed: number, beta = 0.5) {
@@ -215,13 +230,7 @@ test('logRatio reward: 0 while the model equals its reference; β · Σ over rep
   assert.deepEqual(rewardScores(rm, rows, { padId: PAD, replyStarts: starts }).map((r) => Math.abs(r) < 1e-6), [true, true]);
   // Move the model away from the reference, then check the sum by hand from tokenLogprobs.
   tf.tidy(() => { for (const v of model.params().values()) v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.05, 'float32', 3))); });
-  const lp = (g: GPT, row: number[]) => tf.tidy(() => g.tokenLogprobs(tf.tensor2d([row], undefined, 'int32')).arraySync() as number[][])[0];
-  const byHand = rows.map((row, i) => {
-    const a = lp(model, row), b = lp(ref, row);
-    let s = 0;
-    for (let t = starts[i]; t < row.length; t++) s += a[t - 1] - b[t - 1]; // entry t−1 scores token t
-    return 0.5 * s;
-  });
+  const byHand = rows.map((row, i) => 0.5 * (replyLogprob(model, row, starts[i]) - replyLogprob(ref, row, starts[i])));
   const got = rewardScores(rm, rows, { padId: PAD, replyStarts: starts });
   got.forEach((g, i) => assert.ok(Math.abs(g - byHand[i]) < 1e-5, `row ${i}: ${g} vs ${byHand[i]}`));
   assert.ok(Math.abs(got[0]) > 1e-4, 'the perturbed model gives a non-zero reward');
@@ -258,13 +267,16 @@ test('scoreReplies gives the logRatio reward the reply start of each question', 
   ref.dispose();
 });
 
+/** Two prompts of one token each (replies start at 1), 5 replies, 3 pairs: a batch for the LM-head forms. */
+const lmHeadBatch = () => rewardBatch([
+  { rows: [[1, 2, 3], [1, 4], [1, 5, 6, 7]], pairs: [{ chosen: 0, rejected: 1 }, { chosen: 2, rejected: 1 }], replyStart: 1 },
+  { rows: [[2, 3, 4], [2, 9]], pairs: [{ chosen: 1, rejected: 0 }], replyStart: 1 },
+], PAD);
+
 test('a logRatio reward-model training step does not leak tensors and leaves the reference unchanged', () => {
   const { model, ref, rm } = logRatioPair(24);
   const opt = new Adam(model.params().values(), { learningRate: 1e-3 });
-  const batch = rewardBatch([
-    { rows: [[1, 2, 3], [1, 4], [1, 5, 6, 7]], pairs: [{ chosen: 0, rejected: 1 }, { chosen: 2, rejected: 1 }], replyStart: 1 },
-    { rows: [[2, 3, 4], [2, 9]], pairs: [{ chosen: 1, rejected: 0 }], replyStart: 1 },
-  ], PAD);
+  const batch = lmHeadBatch();
   const refBefore = ref.param('wte.weight').dataSync().slice();
   const first = rewardModelStep(rm, opt, batch, { learningRate: 1e-3, gradClip: 1 }); // burn-in
   assert.ok(Math.abs(first.loss - Math.LN2) < 1e-6, `equal rewards (model = reference) give ln 2, got ${first.loss}`);
@@ -278,22 +290,9 @@ test('a logRatio reward-model training step does not leak tensors and leaves the
 });
 
 test('a tiny logRatio reward model learns to prefer replies that contain token 7', () => {
-  const rng = new Rng(31);
-  const makeGroup = () => tokenSevenGroup(rng);
-  const train = Array.from({ length: 256 }, makeGroup);
-  const heldOut = Array.from({ length: 64 }, makeGroup);
   const { model, ref, rm } = logRatioPair(32, 1);
-  const opt = new Adam(model.params().values(), { learningRate: 3e-3 });
-  const accuracyOn = (groups: RewardGroup[]) => {
-    const b = rewardBatch(groups, PAD);
-    return pairAccuracy(rewardScores(rm, b.tokens.map((r, i) => r.slice(0, b.lastIndex[i] + 1)), { padId: PAD, replyStarts: b.replyStart }), b.pairs);
-  };
-  for (let epoch = 0; epoch < 4; epoch++) {
-    for (let i = 0; i < train.length; i += 16) rewardModelStep(rm, opt, rewardBatch(train.slice(i, i + 16), PAD), { learningRate: 3e-3, gradClip: 1 });
-  }
-  const end = accuracyOn(heldOut);
+  const { end } = trainOnTokenSeven(rm, 31);
   assert.ok(end >= 0.95, `held-out accuracy after training ${end}`);
-  opt.dispose();
   model.dispose();
   ref.dispose();
 });
@@ -304,13 +303,7 @@ test('logLikelihood reward: β · Σ over reply tokens of the model\'s log-proba
   assert.equal(rm.reference, null);
   const rows = [[1, 2, 3, 4, 5], [6, 7, 8]];
   const starts = [3, 1];
-  const lp = (row: number[]) => tf.tidy(() => model.tokenLogprobs(tf.tensor2d([row], undefined, 'int32')).arraySync() as number[][])[0];
-  const byHand = rows.map((row, i) => {
-    const a = lp(row);
-    let s = 0;
-    for (let t = starts[i]; t < row.length; t++) s += a[t - 1]; // entry t−1 scores token t
-    return 0.5 * s;
-  });
+  const byHand = rows.map((row, i) => 0.5 * replyLogprob(model, row, starts[i]));
   const got = rewardScores(rm, rows, { padId: PAD, replyStarts: starts });
   got.forEach((g, i) => assert.ok(Math.abs(g - byHand[i]) < 1e-5, `row ${i}: ${g} vs ${byHand[i]}`));
   assert.ok(got.every((g) => g < 0), 'a sum of log-probabilities is negative');
@@ -327,10 +320,7 @@ test('a logLikelihood reward-model training step does not leak tensors', () => {
   const model = new GPT(tiny, { seed: 42 });
   const rm = logLikelihoodRewardModel(model, 0.1);
   const opt = new Adam(model.params().values(), { learningRate: 1e-3 });
-  const batch = rewardBatch([
-    { rows: [[1, 2, 3], [1, 4], [1, 5, 6, 7]], pairs: [{ chosen: 0, rejected: 1 }, { chosen: 2, rejected: 1 }], replyStart: 1 },
-    { rows: [[2, 3, 4], [2, 9]], pairs: [{ chosen: 1, rejected: 0 }], replyStart: 1 },
-  ], PAD);
+  const batch = lmHeadBatch();
   const first = rewardModelStep(rm, opt, batch, { learningRate: 1e-3, gradClip: 1 }); // burn-in
   assert.ok(Number.isFinite(first.loss) && first.gradNorm > 0);
   const before = tf.memory().numTensors;
@@ -341,20 +331,9 @@ test('a logLikelihood reward-model training step does not leak tensors', () => {
 });
 
 test('a tiny logLikelihood reward model learns to prefer replies that contain token 7', () => {
-  const rng = new Rng(33);
-  const train = Array.from({ length: 256 }, () => tokenSevenGroup(rng));
-  const heldOut = Array.from({ length: 64 }, () => tokenSevenGroup(rng));
   const model = new GPT(tiny, { seed: 34 });
-  const rm = logLikelihoodRewardModel(model, 1);
-  const opt = new Adam(model.params().values(), { learningRate: 3e-3 });
-  const b = rewardBatch(heldOut, PAD);
-  const accuracy = () => pairAccuracy(rewardScores(rm, b.tokens.map((r, i) => r.slice(0, b.lastIndex[i] + 1)), { padId: PAD, replyStarts: b.replyStart }), b.pairs);
-  for (let epoch = 0; epoch < 4; epoch++) {
-    for (let i = 0; i < train.length; i += 16) rewardModelStep(rm, opt, rewardBatch(train.slice(i, i + 16), PAD), { learningRate: 3e-3, gradClip: 1 });
-  }
-  const end = accuracy();
+  const { end } = trainOnTokenSeven(logLikelihoodRewardModel(model, 1), 33);
   assert.ok(end >= 0.95, `held-out accuracy after training ${end}`);
-  opt.dispose();
   model.dispose();
 });
 
@@ -364,5 +343,5 @@ test('validateRewardModelConfig names the bad field', () => {
   assert.throws(() => validateRewardModelConfig({ ...defaultRewardModelConfig, heldOutFraction: 1 }), /heldOutFraction/);
   assert.throws(() => validateRewardModelConfig({ ...defaultRewardModelConfig, learningRate: -1 }), /learningRate/);
   assert.throws(() => validateRewardModelConfig({ ...defaultRewardModelConfig, form: 'scalar' as never }), /RewardModelConfig\.form/);
-  assert.throws(() => validateRewardModelConfig({ ...defaultRewardModelConfig, logRatioBeta: 0 }), /logRatioBeta/);
+  assert.throws(() => validateRewardModelConfig({ ...defaultRewardModelConfig, logProbBeta: 0 }), /logProbBeta/);
 });
