@@ -1,6 +1,6 @@
 import type { Judgement } from './judge';
 import { goldRanking } from './labelers';
-import { rankingToPairs, type IndexPair } from './preferences';
+import { rankingToPairs, type IndexPair, type Ranking } from './preferences';
 
 /**
  * How good is a reward model? Pairwise accuracy against labels (the panel's, or the hidden gold judge's), by the
@@ -96,4 +96,67 @@ export function pooledPairAccuracy(rewards: readonly (readonly number[])[], pair
     }
   });
   return { accuracy: n ? right / n : NaN, n };
+}
+
+/**
+ * A judged reply in a few words, for error tables: what it did with the question ("right", "wrong" — a wrong
+ * answer, a mix of right and wrong, or the right one denied —, "declines", "no answer"), then "rude" if the gold
+ * judge finds it toxic and "unnatural" if its human-likeness is below 0.8 (ALL CAPS, stutters, made-up words…).
+ * E.g. "right, rude" or "no answer, unnatural".
+ */
+export function replyProfile(j: Judgement): string {
+  const answer = { correct: 'right', wrong: 'wrong', mixed: 'wrong', denied: 'wrong', declined: 'declines', none: 'no answer' }[j.answer];
+  return [answer, ...(j.flags.toxic ? ['rude'] : []), ...(j.scores.humanLikeness < 0.8 ? ['unnatural'] : [])].join(', ');
+}
+
+/** Accuracy on the gold pairs whose replies have one pair of profiles (better one first). */
+export interface ProfilePairAccuracy {
+  better: string;
+  worse: string;
+  pairs: number;
+  /** Share of these pairs the rewards order like gold (a tie counts ½). */
+  rewardAccuracy: number;
+  /** Share of (pair, label) the labelers ordered like gold (a tie in the label counts ½); NaN without labels. */
+  labelAccuracy: number;
+  /** Mean gold Likert of the better reply minus the worse. */
+  goldGap: number;
+  /** Pairs the rewards order against gold (ties count ½): the rows are sorted by this, largest first. */
+  rewardErrors: number;
+}
+
+/**
+ * Where rewards and gold disagree, by the profiles (replyProfile) of the two replies of each gold pair: for prompt
+ * g, gold[g] judges its replies, pairs[g] are its gold pairs (goldPairs), rewards[g] the rewards of its replies and
+ * rankings[g] the labels' rankings of them (any number; ties allowed). Rows are sorted by reward errors.
+ */
+export function accuracyByProfilePair(
+  gold: readonly (readonly Judgement[])[],
+  pairs: readonly (readonly IndexPair[])[],
+  rewards: readonly (readonly number[])[],
+  rankings: readonly (readonly Ranking[])[],
+): ProfilePairAccuracy[] {
+  if (gold.length !== pairs.length || gold.length !== rewards.length || gold.length !== rankings.length) {
+    throw new Error(`accuracyByProfilePair: ${gold.length} judged prompts, ${pairs.length} pair lists, ${rewards.length} reward rows, ${rankings.length} ranking lists`);
+  }
+  const rows = new Map<string, { better: string; worse: string; n: number; right: number; labelRight: number; labels: number; gap: number }>();
+  const order = (x: number, y: number) => (x > y ? 1 : x === y ? 0.5 : 0);
+  pairs.forEach((ps, g) => {
+    for (const p of ps) {
+      const better = replyProfile(gold[g][p.chosen]), worse = replyProfile(gold[g][p.rejected]);
+      const key = `${better} > ${worse}`;
+      const row = rows.get(key) ?? { better, worse, n: 0, right: 0, labelRight: 0, labels: 0, gap: 0 };
+      row.n++;
+      row.right += order(rewards[g][p.chosen], rewards[g][p.rejected]);
+      row.gap += gold[g][p.chosen].likert - gold[g][p.rejected].likert;
+      for (const ranking of rankings[g]) {
+        const tier = (i: number) => ranking.findIndex((t) => t.includes(i));
+        row.labelRight += order(tier(p.rejected), tier(p.chosen)); // a better tier is a smaller index
+        row.labels++;
+      }
+      rows.set(key, row);
+    }
+  });
+  return [...rows.values()]
+    .map((r) => ({ better: r.better, worse: r.worse, pairs: r.n, rewardAccuracy: r.right / r.n, labelAccuracy: r.labels ? r.labelRight / r.labels : NaN, goldGap: r.gap / r.n, rewardErrors: r.n - r.right }))
+    .sort((a, b) => b.rewardErrors - a.rewardErrors || b.pairs - a.pairs);
 }
