@@ -50,6 +50,12 @@ export interface PpoConfig {
   maxNewTokens: number;
   /** Subtracted from the reward of a reply that never emits EOS. */
   noEosPenalty: number;
+  /**
+   * false (InstructGPT): the reward model's score lands on the last token of the reply. true: when the score is a
+   * sum over the reply's tokens (the log-likelihood and log-ratio forms), each token gets its own share
+   * (rewardModel.tokenRewards).
+   */
+  rewardPerToken: boolean;
   /** Measure gold Likert on the validation prompts every this many iterations (checkpoint choice). */
   evalEvery: number;
   /** Seed of prompt order, sampling and the value head. */
@@ -74,6 +80,7 @@ export const defaultPpoConfig: PpoConfig = {
   temperature: 1,
   maxNewTokens: 24,
   noEosPenalty: 1,
+  rewardPerToken: false,
   evalEvery: 10,
   seed: 1,
 };
@@ -96,6 +103,7 @@ export function validatePpoConfig(c: PpoConfig): PpoConfig {
   if (!(c.valueCoef >= 0)) throw new Error(`PpoConfig.valueCoef must be ≥ 0, got ${c.valueCoef}`);
   if (!(c.temperature > 0)) throw new Error(`PpoConfig.temperature must be > 0, got ${c.temperature}`);
   if (!(c.noEosPenalty >= 0)) throw new Error(`PpoConfig.noEosPenalty must be ≥ 0, got ${c.noEosPenalty}`);
+  if (typeof c.rewardPerToken !== 'boolean') throw new Error(`PpoConfig.rewardPerToken must be true or false, got ${String(c.rewardPerToken)}`);
   if (!Number.isInteger(c.seed)) throw new Error(`PpoConfig.seed must be an integer, got ${c.seed}`);
   return c;
 }

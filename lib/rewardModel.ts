@@ -228,6 +228,49 @@ export function rewardScores(rm: RewardModel, rows: readonly (readonly number[])
 }
 
 /**
+ * The reward of rollout rows token by token (no gradient), for PPO's per-token rewards (lib/rewards.shapeRewards):
+ * tokens [B][T] (prompt + reply, right-padded, at most the model's context) and mask [B][T−1] (1 where entry t
+ * scores reply token t+1, as lib/ppo.packRollout lays them out; each row's ones contiguous) → [B][T−1], 0 off the
+ * mask. Each row sums to the reply's reward (rewardScores):
+ * - 'logLikelihood' and 'logRatio' are sums over the reply's tokens, so each reply token gets its own term,
+ *   scale · log π(y_t | x, y_<t) (minus the reference's), and the last one also the shift. A wrong capital is then
+ *   charged at the capital, and an insult at the insult.
+ * - 'lastTokenHead' scores the reply as a whole: all of it sits on the last reply token.
+ */
+export function tokenRewards(rm: RewardModel, tokens: readonly (readonly number[])[], mask: readonly (readonly number[])[]): number[][] {
+  const B = tokens.length;
+  if (B === 0 || mask.length !== B) throw new Error(`tokenRewards: ${B} token rows but ${mask.length} mask rows`);
+  const T = tokens[0].length;
+  if (T > rm.model.config.contextLength) throw new Error(`tokenRewards: rows of ${T} tokens exceed the model's context of ${rm.model.config.contextLength}`);
+  const first = mask.map((m) => m.indexOf(1));
+  const last = mask.map((m) => m.lastIndexOf(1));
+  tokens.forEach((row, b) => {
+    if (row.length !== T || mask[b].length !== T - 1) throw new Error(`tokenRewards: row ${b} has ${row.length} tokens and ${mask[b].length} mask entries (expected ${T} and ${T - 1})`);
+    if (last[b] < 0) throw new Error(`tokenRewards: mask[${b}] has no reply token`);
+    if (mask[b].some((v, t) => (v === 1) !== (t >= first[b] && t <= last[b]))) throw new Error(`tokenRewards: mask[${b}] is not one run of reply tokens`);
+  });
+  const x = tf.tensor2d(tokens as number[][], undefined, 'int32');
+  if (rm.form === 'lastTokenHead') {
+    const r = tf.tidy(() => rewardForward(rm, x, { lastIndex: last.map((t) => t + 1) }));
+    const score = r.dataSync();
+    tf.dispose([r, x]);
+    return mask.map((m, b) => m.map((_, t) => (t === last[b] ? score[b] : 0)));
+  }
+  const reference = rm.reference;
+  if (rm.form === 'logRatio' && !reference) throw new Error("tokenRewards: the 'logRatio' reward needs a reference model");
+  const lp = tf.tidy(() => {
+    const own = rm.model.tokenLogprobs(x); // (B, T−1)
+    return rm.form === 'logRatio' ? tf.sub(own, reference!.tokenLogprobs(x)) : own;
+  });
+  const values = lp.arraySync() as number[][];
+  tf.dispose([lp, x]);
+  return values.map((row, b) => row.map((v, t) => {
+    if (!mask[b][t]) return 0;
+    return rm.scale * v + (t === last[b] ? rm.shift : 0);
+  }));
+}
+
+/**
  * What the PPO stage calls: the (normalised) reward of each reply to each question. questions[i] is the user's
  * question (the text inside chatPrompt); replies[i] is the reply text (treated as finished: EOS appended) or the
  * generated token ids (as generated, EOS included when emitted). Returns [N] numbers.

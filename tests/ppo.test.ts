@@ -80,5 +80,6 @@ test('before any update (ratio 1) the policy loss is −mean(A); an update step 
 test('PPO config validation names the field', () => {
   assert.throws(() => validatePpoConfig({ ...defaultPpoConfig, clipRange: 0 }), /clipRange must be in \(0, 1\)/);
   assert.throws(() => validatePpoConfig({ ...defaultPpoConfig, minibatches: 100 }), /minibatches \(100\) cannot exceed/);
+  assert.throws(() => validatePpoConfig({ ...defaultPpoConfig, rewardPerToken: 'yes' as unknown as boolean }), /rewardPerToken must be true or false/);
   assert.throws(() => validatePpoConfig({ ...defaultPpoConfig, adamForm: 'sgd' as 'tf1' }), /adamForm/);
 });

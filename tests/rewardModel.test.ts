@@ -24,6 +24,7 @@ import {
   rewardRow,
   rewardScores,
   scoreReplies,
+  tokenRewards,
   validateRewardModelConfig,
   type RewardGroup,
   type RewardModel,
@@ -314,6 +315,51 @@ test('logLikelihood reward: β · Σ over reply tokens of the model\'s log-proba
   rewardScores(rm, rows, { padId: PAD, replyStarts: starts }).forEach((v, i) => assert.ok(Math.abs(v - (2 * got[i] - 1)) < 1e-5));
   assert.throws(() => logLikelihoodRewardModel(model, 0), /beta/);
   model.dispose();
+});
+
+test('tokenRewards: the reward per reply token, summing to the reply\'s reward, in every form', () => {
+  // Rollout rows as packRollout lays them out: row 0 is prompt [1, 2, 3] + reply [4, 5]; row 1 prompt [6] + reply
+  // [7, 8] then padding. Mask entry t scores token t+1.
+  const rows = [[1, 2, 3, 4, 5], [6, 7, 8]];
+  const starts = [3, 1];
+  const tokens = [[1, 2, 3, 4, 5], [6, 7, 8, PAD, PAD]];
+  const mask = [[0, 0, 1, 1], [1, 1, 0, 0]];
+  const sums = (x: number[][]) => x.map((r) => r.reduce((a, b) => a + b, 0));
+  const close = (a: number[], b: number[], what: string) => a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-5, `${what} row ${i}: ${v} vs ${b[i]}`));
+
+  // logLikelihood, normalised (scale 2·0.5, shift −1): scale · log π of each reply token, the shift on the last.
+  const model = new GPT(tiny, { seed: 43 });
+  const ll = logLikelihoodRewardModel(model, 0.5);
+  applyRewardNormalization(ll, { gain: 2, bias: -1 });
+  const perToken = tokenRewards(ll, tokens, mask);
+  const lp = rows.map((row) => tf.tidy(() => model.tokenLogprobs(tf.tensor2d([row], undefined, 'int32')).arraySync() as number[][])[0]);
+  close(perToken[0], [0, 0, lp[0][2], lp[0][3] - 1], 'logLikelihood by hand');
+  close(perToken[1], [lp[1][0], lp[1][1] - 1, 0, 0], 'logLikelihood by hand');
+  close(sums(perToken), rewardScores(ll, rows, { padId: PAD, replyStarts: starts }), 'logLikelihood sums');
+
+  // logRatio: the same with the reference's log-probabilities subtracted.
+  const pair = logRatioPair(44);
+  tf.tidy(() => { for (const v of pair.model.params().values()) v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.05, 'float32', 4))); });
+  const ratio = tokenRewards(pair.rm, tokens, mask);
+  close(sums(ratio), rewardScores(pair.rm, rows, { padId: PAD, replyStarts: starts }), 'logRatio sums');
+  assert.ok(ratio.every((r, b) => r.every((v, t) => mask[b][t] === 1 || v === 0)), 'nothing off the mask');
+
+  // lastTokenHead: the whole reward on the last reply token.
+  const head = headRewardModel(tinyRm(45));
+  const whole = rewardScores(head, rows, { padId: PAD });
+  const onLast = tokenRewards(head, tokens, mask);
+  close(onLast.map((r) => r[mask[0].length - 1]), [whole[0], 0], 'head, last entry');
+  close(onLast.map((r) => r[1]), [0, whole[1]], 'head, entry 1');
+  close(sums(onLast), whole, 'head sums');
+
+  const before = tf.memory().numTensors;
+  for (const rm of [ll, pair.rm, head]) tokenRewards(rm, tokens, mask);
+  assert.equal(tf.memory().numTensors, before, 'tokenRewards leaves no tensor behind');
+  assert.throws(() => tokenRewards(ll, tokens, [[0, 1, 0, 1], [1, 1, 0, 0]]), /mask\[0\] is not one run of reply tokens/);
+  assert.throws(() => tokenRewards(ll, tokens, [[0, 0, 0, 0], [1, 1, 0, 0]]), /mask\[0\] has no reply token/);
+  assert.throws(() => tokenRewards(ll, tokens, [[0, 0, 1, 1]]), /2 token rows but 1 mask rows/);
+  assert.throws(() => tokenRewards(ll, [new Array(13).fill(1)], [new Array(12).fill(1)]), /13 tokens exceed the model's context of 12/);
+  for (const m of [model, pair.model, pair.ref, head.model]) m.dispose();
 });
 
 test('a logLikelihood reward-model training step does not leak tensors', () => {

@@ -38,3 +38,17 @@ test('the shaped rewards feed gae (zeros at masked positions) and bad inputs are
   assert.throws(() => shapeRewards([1], kl, mask, { beta: 0.1 }), /1 scores but kl has 2 rows/);
   assert.throws(() => shapeRewards(scores, kl, mask, { beta: -1 }), /beta must be ≥ 0/);
 });
+
+test('per-token scores: each response token gets its own score and −β·KL, the penalty the last one', () => {
+  const tokenScores = [[7, 0.5, 1, 0.5, 7], [7, 0.25, 0.75, 7, 7]]; // off-mask entries are ignored; rows sum to 2 and 1
+  closeGrid(shapeRewards(tokenScores, kl, mask, { beta: 0.1, endedWithEos: [true, false], noEosPenalty: 0.5 }), [
+    [0, 0.5 - 0.05, 1 - 0.02, 0.5 - 0.01, 0],
+    [0, 0.25 - 0.03, 0.75 - 0.04 - 0.5, 0, 0],
+  ]);
+  // With γ = 1 the return from the first response token is the same as with the whole score at the end.
+  const zeroValues = mask.map((row) => row.map(() => 0));
+  const dense = gae(shapeRewards(tokenScores, kl, mask, { beta: 0.1 }), zeroValues, mask, 1, 1).returns;
+  const sparse = gae(shapeRewards(scores, kl, mask, { beta: 0.1 }), zeroValues, mask, 1, 1).returns;
+  assert.ok(Math.abs(dense[0][1] - sparse[0][1]) < 1e-12 && Math.abs(dense[1][1] - sparse[1][1]) < 1e-12);
+  assert.throws(() => shapeRewards([[1, 2], [1, 2, 3, 4, 5]], kl, mask, { beta: 0.1 }), /scores\[0\] has 2 entries but kl\[0\] has 5/);
+});
