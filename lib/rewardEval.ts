@@ -78,6 +78,11 @@ export interface CountedAccuracy {
   n: number;
 }
 
+/** Credit for ordering a pair: 1 if the first score is higher, ½ for a tie, 0 if lower. */
+function pairCredit(first: number, second: number): number {
+  return first > second ? 1 : first === second ? 0.5 : 0;
+}
+
 /**
  * Accuracy of rewards on pairs of one prompt's replies, pooled over prompts: rewards[g][i] is the reward of reply i
  * of prompt g, pairs[g] the labelled pairs of prompt g. A tie in reward counts ½.
@@ -91,7 +96,7 @@ export function pooledPairAccuracy(rewards: readonly (readonly number[])[], pair
       const a = rewards[g][p.chosen];
       const b = rewards[g][p.rejected];
       if (a === undefined || b === undefined) throw new Error(`pooledPairAccuracy: prompt ${g} has a pair (${p.chosen}, ${p.rejected}) beyond its ${rewards[g].length} rewards`);
-      right += a > b ? 1 : a === b ? 0.5 : 0;
+      right += pairCredit(a, b);
       n++;
     }
   });
@@ -139,18 +144,17 @@ export function accuracyByProfilePair(
     throw new Error(`accuracyByProfilePair: ${gold.length} judged prompts, ${pairs.length} pair lists, ${rewards.length} reward rows, ${rankings.length} ranking lists`);
   }
   const rows = new Map<string, { better: string; worse: string; n: number; right: number; labelRight: number; labels: number; gap: number }>();
-  const order = (x: number, y: number) => (x > y ? 1 : x === y ? 0.5 : 0);
   pairs.forEach((ps, g) => {
     for (const p of ps) {
       const better = replyProfile(gold[g][p.chosen]), worse = replyProfile(gold[g][p.rejected]);
       const key = `${better} > ${worse}`;
       const row = rows.get(key) ?? { better, worse, n: 0, right: 0, labelRight: 0, labels: 0, gap: 0 };
       row.n++;
-      row.right += order(rewards[g][p.chosen], rewards[g][p.rejected]);
+      row.right += pairCredit(rewards[g][p.chosen], rewards[g][p.rejected]);
       row.gap += gold[g][p.chosen].likert - gold[g][p.rejected].likert;
       for (const ranking of rankings[g]) {
         const tier = (i: number) => ranking.findIndex((t) => t.includes(i));
-        row.labelRight += order(tier(p.rejected), tier(p.chosen)); // a better tier is a smaller index
+        row.labelRight += pairCredit(tier(p.rejected), tier(p.chosen)); // a better tier is a smaller index
         row.labels++;
       }
       rows.set(key, row);

@@ -191,12 +191,10 @@ export function rewardForward(
   }
   const starts = at.replyStart;
   if (!starts || starts.length !== B || starts.some((s) => s < 0)) throw new Error(`rewardForward: the '${rm.form}' reward needs each row's replyStart`);
-  const reference = rm.reference;
-  if (rm.form === 'logRatio' && !reference) throw new Error("rewardForward: the 'logRatio' reward needs a reference model");
+  if (rm.form === 'logRatio' && !rm.reference) throw new Error("rewardForward: the 'logRatio' reward needs a reference model");
   if (T < 2) return tf.fill([B], rm.shift) as tf.Tensor1D;
   return tf.tidy(() => {
-    let lp = rm.model.tokenLogprobs(tokens, { training: opts.training }); // (B, T−1): entry t scores token t+1
-    if (rm.form === 'logRatio') lp = tf.sub(lp, reference!.tokenLogprobs(tokens)); // log π − log π_ref (B, T−1)
+    const lp = logProbTerms(rm, tokens, opts.training); // (B, T−1): entry t scores token t+1
     const mask = new Float32Array(B * (T - 1)); // 1 where the scored token is a reply token
     lastIndex.forEach((last, i) => {
       for (let t = starts[i]; t <= last; t++) mask[i * (T - 1) + t - 1] = 1;
@@ -204,6 +202,15 @@ export function rewardForward(
     const summed = tf.sum(tf.mul(lp, tf.tensor2d(mask, [B, T - 1])), 1); // (B)
     return tf.add(tf.mul(summed, rm.scale), rm.shift) as tf.Tensor1D;
   });
+}
+
+/**
+ * The per-token terms the LM-head forms sum over the reply: tokens [B, T] → (B, T−1), entry t the log-probability
+ * of token t+1 under the trained model, minus the reference's for 'logRatio' (the caller checks it has one).
+ */
+function logProbTerms(rm: RewardModel, tokens: tf.Tensor2D, training?: boolean): tf.Tensor2D {
+  const lp = rm.model.tokenLogprobs(tokens, { training });
+  return rm.form === 'logRatio' ? tf.sub(lp, rm.reference!.tokenLogprobs(tokens)) : lp;
 }
 
 /**
@@ -256,12 +263,8 @@ export function tokenRewards(rm: RewardModel, tokens: readonly (readonly number[
     tf.dispose([r, x]);
     return mask.map((m, b) => m.map((_, t) => (t === last[b] ? score[b] : 0)));
   }
-  const reference = rm.reference;
-  if (rm.form === 'logRatio' && !reference) throw new Error("tokenRewards: the 'logRatio' reward needs a reference model");
-  const lp = tf.tidy(() => {
-    const own = rm.model.tokenLogprobs(x); // (B, T−1)
-    return rm.form === 'logRatio' ? tf.sub(own, reference!.tokenLogprobs(x)) : own;
-  });
+  if (rm.form === 'logRatio' && !rm.reference) throw new Error("tokenRewards: the 'logRatio' reward needs a reference model");
+  const lp = tf.tidy(() => logProbTerms(rm, x)); // (B, T−1)
   const values = lp.arraySync() as number[][];
   tf.dispose([lp, x]);
   return values.map((row, b) => row.map((v, t) => {

@@ -209,9 +209,14 @@ test('a tiny reward model learns to prefer replies that contain token 7 (held-ou
   m.dispose();
 });
 
-/** Σ log π(row[t] | row[<t]) over t = start..end of the row, from one unbatched tokenLogprobs call. */
+/** log π(row[t+1] | row[≤t]) for every t of one row, from one unbatched tokenLogprobs call. */
+function rowTokenLogprobs(g: GPT, row: number[]): number[] {
+  return tf.tidy(() => g.tokenLogprobs(tf.tensor2d([row], undefined, 'int32')).arraySync() as number[][])[0];
+}
+
+/** Σ log π(row[t] | row[<t]) over t = start..end of the row. */
 function replyLogprob(g: GPT, row: number[], start: number): number {
-  const lp = tf.tidy(() => g.tokenLogprobs(tf.tensor2d([row], undefined, 'int32')).arraySync() as number[][])[0];
+  const lp = rowTokenLogprobs(g, row);
   let s = 0;
   for (let t = start; t < row.length; t++) s += lp[t - 1]; // entry t−1 scores token t
   return s;
@@ -332,7 +337,7 @@ test('tokenRewards: the reward per reply token, summing to the reply\'s reward, 
   const ll = logLikelihoodRewardModel(model, 0.5);
   applyRewardNormalization(ll, { gain: 2, bias: -1 });
   const perToken = tokenRewards(ll, tokens, mask);
-  const lp = rows.map((row) => tf.tidy(() => model.tokenLogprobs(tf.tensor2d([row], undefined, 'int32')).arraySync() as number[][])[0]);
+  const lp = rows.map((row) => rowTokenLogprobs(model, row));
   close(perToken[0], [0, 0, lp[0][2], lp[0][3] - 1], 'logLikelihood by hand');
   close(perToken[1], [lp[1][0], lp[1][1] - 1, 0, 0], 'logLikelihood by hand');
   close(sums(perToken), rewardScores(ll, rows, { padId: PAD, replyStarts: starts }), 'logLikelihood sums');
