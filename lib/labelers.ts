@@ -47,6 +47,14 @@ export const DEFAULT_PANEL: readonly LabelerConfig[] = Object.freeze([
   { id: 'sim:4', seed: 505, sigma: 1.0, weights: { ...NEUTRAL_WEIGHTS }, lapseRate: 0.1, tieMargin: 0.25, description: 'hurried: noisy, sometimes not reading carefully' },
 ]);
 
+/**
+ * A labeler who is the gold judge: no noise, gold's weights, no lapses, no tie margin, so its ranking is exactly
+ * the gold ranking. Not a realistic labeler: a control, to see what a model learns from perfect labels.
+ */
+export const GOLD_LABELER: Readonly<LabelerConfig> = Object.freeze({
+  id: 'sim:gold', seed: 0, sigma: 0, weights: { ...NEUTRAL_WEIGHTS }, lapseRate: 0, tieMargin: 0, description: 'the gold judge itself (a control)',
+});
+
 /** Checks one labeler's config; the error names the labeler and the field. */
 export function validateLabelerConfig(c: LabelerConfig): LabelerConfig {
   const where = `labeler ${JSON.stringify(c?.id)}`;

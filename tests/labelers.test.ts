@@ -5,7 +5,7 @@ import * as path from 'path';
 import { loadFacts } from '../lib/facts';
 import { NEUTRAL_WEIGHTS } from '../lib/judge';
 import {
-  DEFAULT_PANEL, goldRanking, judgeCandidates, panelWith, rankWithPanel, simulateLabel, tiersFromScores,
+  DEFAULT_PANEL, GOLD_LABELER, goldRanking, judgeCandidates, panelWith, rankWithPanel, simulateLabel, tiersFromScores,
   validateLabelerConfig, validatePanel, type LabelerConfig,
 } from '../lib/labelers';
 import { loadCandidates, validateRankingRecord, type CandidateSet } from '../lib/preferences';
@@ -17,6 +17,17 @@ test('tiersFromScores: best first, neighbours within the margin tied', () => {
   assert.deepEqual(tiersFromScores([5, 4.9, 3, 7], 0), [[3], [0], [1], [2]]);
   assert.deepEqual(tiersFromScores([5, 4.9, 3, 7], 0.2), [[3], [0, 1], [2]]);
   assert.deepEqual(tiersFromScores([2, 2, 2], 0), [[0, 1, 2]]);
+});
+
+test('GOLD_LABELER ranks exactly like gold, strict pairs included', () => {
+  const { records, gold } = rankWithPanel(sample, { panel: [GOLD_LABELER], facts });
+  records.forEach((rec, i) => {
+    assert.equal(rec.labels.length, 1);
+    assert.equal(rec.labels[0].labeler, 'sim:gold');
+    assert.deepEqual(rec.labels[0].ranking, goldRanking(gold[i]), rec.prompt);
+  });
+  // Not every reply of the sample is tied: the control gives strict pairs to learn from.
+  assert.ok(records.some((rec) => rec.labels[0].ranking.length > 1));
 });
 
 test('with noise 0, no lapses, no tie margin and neutral weights, every labeler ranks exactly like gold', () => {
