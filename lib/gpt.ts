@@ -127,15 +127,16 @@ export class GPT {
 
   /**
    * Adds a scalar head on the final hidden state: heads.{name}.weight [d, 1] ~ N(0, 1/(d+1)) and
-   * heads.{name}.bias [1] = 0 (the reward-model init of OpenAI's lm-human-preferences).
+   * heads.{name}.bias [1] = 0 (the reward-model init of OpenAI's lm-human-preferences); with `zero`, the weight is
+   * 0 too, so the head outputs 0 until it learns (a value head whose first estimates add no noise).
    */
-  addHead(name: string, opts: { seed?: number } = {}): void {
+  addHead(name: string, opts: { seed?: number; zero?: boolean } = {}): void {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`head name must be an identifier, got "${name}"`);
     if (this.weights.has(`heads.${name}.weight`)) throw new Error(`GPT already has a head named "${name}"`);
     const d = this.config.dModel;
     const rng = new Rng(opts.seed ?? 0);
     const trainable = this.weights.get('wte.weight')!.trainable;
-    const w = tf.randomNormal([d, 1], 0, 1 / Math.sqrt(d + 1), 'float32', rng.seed());
+    const w = opts.zero ? tf.zeros([d, 1]) : tf.randomNormal([d, 1], 0, 1 / Math.sqrt(d + 1), 'float32', rng.seed());
     const b = tf.zeros([1]);
     this.weights.set(`heads.${name}.weight`, tf.variable(w, trainable, `heads.${name}.weight#${uid()}`));
     this.weights.set(`heads.${name}.bias`, tf.variable(b, trainable, `heads.${name}.bias#${uid()}`));

@@ -44,6 +44,11 @@ export interface PpoConfig {
   valueClipRange: number;
   /** Weight of the value loss next to the policy loss. */
   valueCoef: number;
+  /**
+   * Learning rate of the value head's own weights (the trunk it shares with the policy learns at learningRate). At
+   * the policy's rate a linear head barely moves in a run, and its estimates explain less than a constant would.
+   */
+  valueLearningRate: number;
   /** Sampling temperature; log-probs are computed from logits / temperature, the same way. */
   temperature: number;
   /** Longest reply, in tokens. */
@@ -77,6 +82,7 @@ export const defaultPpoConfig: PpoConfig = {
   clipRange: 0.2,
   valueClipRange: 0.2,
   valueCoef: 0.1,
+  valueLearningRate: 4e-3,
   temperature: 1,
   maxNewTokens: 24,
   noEosPenalty: 1,
@@ -101,6 +107,7 @@ export function validatePpoConfig(c: PpoConfig): PpoConfig {
   if (!(c.clipRange > 0 && c.clipRange < 1)) throw new Error(`PpoConfig.clipRange must be in (0, 1), got ${c.clipRange}`);
   if (!(c.valueClipRange > 0)) throw new Error(`PpoConfig.valueClipRange must be > 0, got ${c.valueClipRange}`);
   if (!(c.valueCoef >= 0)) throw new Error(`PpoConfig.valueCoef must be ≥ 0, got ${c.valueCoef}`);
+  if (!(c.valueLearningRate > 0 && c.valueLearningRate < 1)) throw new Error(`PpoConfig.valueLearningRate must be in (0, 1), got ${c.valueLearningRate}`);
   if (!(c.temperature > 0)) throw new Error(`PpoConfig.temperature must be > 0, got ${c.temperature}`);
   if (!(c.noEosPenalty >= 0)) throw new Error(`PpoConfig.noEosPenalty must be ≥ 0, got ${c.noEosPenalty}`);
   if (typeof c.rewardPerToken !== 'boolean') throw new Error(`PpoConfig.rewardPerToken must be true or false, got ${String(c.rewardPerToken)}`);
@@ -175,6 +182,14 @@ export function ppoLoss(model: GPT, mb: PpoMinibatch, cfg: Pick<PpoConfig, 'clip
     const loss = tf.add(policyLoss, tf.mul(valueLoss, cfg.valueCoef)) as tf.Scalar;
     return { loss, policyLoss, valueLoss, logprobs };
   });
+}
+
+/** The policy's trainable weights in two groups: the value head's, and everything else (for their own learning rates). */
+export function splitValueHead(policy: GPT, head = 'value'): { policy: tf.Variable[]; value: tf.Variable[] } {
+  if (!policy.headNames().includes(head)) throw new Error(`splitValueHead: the policy has no head named "${head}"`);
+  const params = [...policy.params()].filter(([, v]) => v.trainable);
+  const isHead = (name: string) => name.startsWith(`heads.${head}.`);
+  return { policy: params.filter(([n]) => !isHead(n)).map(([, v]) => v), value: params.filter(([n]) => isHead(n)).map(([, v]) => v) };
 }
 
 /** Sum over each row's masked positions: x [B][T], mask [B][T] → [B] (e.g. KL per response). */

@@ -138,6 +138,20 @@ test('scalar heads: init N(0, 1/(d+1)), shape [B, T], copied with the model', ()
   twin.dispose();
 });
 
+test('a zero head outputs 0 everywhere and still gets a gradient', () => {
+  const m = new GPT({ ...tiny, dModel: 64, nHeads: 4 }, { seed: 8 });
+  m.addHead('value', { zero: true });
+  const x = tf.tensor2d([[1, 2, 3]], undefined, 'int32');
+  const out = tf.tidy(() => m.head('value', m.hidden(x)).arraySync() as number[][]);
+  assert.deepEqual(out, [[0, 0, 0]]);
+  // d(sum of outputs)/d(weight) is the sum of the hidden states: not zero, so the head can learn.
+  const { value, grads } = tf.variableGrads(() => tf.sum(m.head('value', m.hidden(x))) as tf.Scalar, [m.param('heads.value.weight') as tf.Variable]);
+  const g = grads[m.param('heads.value.weight').name];
+  assert.ok(tf.tidy(() => tf.max(tf.abs(g)).dataSync()[0]) > 0);
+  tf.dispose([value, g, x]);
+  m.dispose();
+});
+
 test('a training step does not leak tensors', () => {
   const m = new GPT(tiny, { seed: 9 });
   const opt = tf.train.adam(1e-3);

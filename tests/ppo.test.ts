@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../lib/engine';
 import { GPT, GPTConfig } from '../lib/gpt';
 import { generate } from '../lib/sampling';
-import { packRollout, scorePolicy, ppoLoss, PpoMinibatch, defaultPpoConfig, validatePpoConfig, rowSums } from '../lib/ppo';
+import { packRollout, scorePolicy, ppoLoss, PpoMinibatch, defaultPpoConfig, validatePpoConfig, rowSums, splitValueHead } from '../lib/ppo';
 import { Adam } from '../lib/adam';
 
 const tiny: GPTConfig = { vocabSize: 30, contextLength: 24, dModel: 16, nLayers: 1, nHeads: 2, dropout: 0 };
@@ -62,10 +62,14 @@ test('before any update (ratio 1) the policy loss is −mean(A); an update step 
   assert.ok(Math.abs(first.valueLoss.dataSync()[0]) < 1e-9);
   tf.dispose([first.loss, first.policyLoss, first.valueLoss, first.logprobs]);
 
-  const opt = new Adam(m.params().values(), { learningRate: 1e-3 });
+  // As in 04: the value head has its own optimizer and learning rate; both step on the same gradients.
+  const groups = splitValueHead(m);
+  const opt = new Adam(groups.policy, { learningRate: cfg.learningRate });
+  const valueOpt = new Adam(groups.value, { learningRate: cfg.valueLearningRate });
   const step = () => {
     const { value, grads } = tf.variableGrads(() => ppoLoss(m, mb, cfg).loss);
     opt.step(grads);
+    valueOpt.step(grads);
     tf.dispose([value, ...Object.values(grads)]);
   };
   step();
@@ -74,11 +78,25 @@ test('before any update (ratio 1) the policy loss is −mean(A); an update step 
   assert.equal(tf.memory().numTensors, count);
   tf.dispose(Object.values(mb));
   opt.dispose();
+  valueOpt.dispose();
+  m.dispose();
+});
+
+test('splitValueHead: the value head\'s weight and bias apart from every other trainable weight', () => {
+  const m = new GPT(tiny, { seed: 5 });
+  assert.throws(() => splitValueHead(m), /no head named "value"/);
+  m.addHead('value', { zero: true });
+  const { policy, value } = splitValueHead(m);
+  const name = (v: tf.Variable) => [...m.params()].find(([, w]) => w === v)![0];
+  assert.deepEqual(value.map(name).sort(), ['heads.value.bias', 'heads.value.weight']);
+  assert.equal(policy.length + value.length, m.params().size);
+  assert.ok(policy.every((v) => !name(v).startsWith('heads.')));
   m.dispose();
 });
 
 test('PPO config validation names the field', () => {
   assert.throws(() => validatePpoConfig({ ...defaultPpoConfig, clipRange: 0 }), /clipRange must be in \(0, 1\)/);
+  assert.throws(() => validatePpoConfig({ ...defaultPpoConfig, valueLearningRate: 0 }), /valueLearningRate must be in \(0, 1\)/);
   assert.throws(() => validatePpoConfig({ ...defaultPpoConfig, minibatches: 100 }), /minibatches \(100\) cannot exceed/);
   assert.throws(() => validatePpoConfig({ ...defaultPpoConfig, rewardPerToken: 'yes' as unknown as boolean }), /rewardPerToken must be true or false/);
   assert.throws(() => validatePpoConfig({ ...defaultPpoConfig, adamForm: 'sgd' as 'tf1' }), /adamForm/);
