@@ -18,6 +18,7 @@ export const STAGE_NOTEBOOKS: Record<string, string> = {
   ranking: 'notebooks/02_sampling_and_ranking.ipynb',
   rm: 'notebooks/03_reward_model.ipynb',
   ppo: 'notebooks/04_ppo.ipynb',
+  dpo: 'notebooks/05_dpo.ipynb',
 };
 
 /** The shipped base checkpoint (produced by notebooks/00_pretrain.ipynb in full mode, `npm run pretrain`). */

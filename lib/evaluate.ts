@@ -6,6 +6,8 @@ import { Judgement, judge } from './judge';
 import { chatPrompt, TURN_MARKERS } from './chat';
 import { generate, SamplingConfig } from './sampling';
 import { chunks } from './batches';
+import { RewardModel, rewardScores } from './rewardModel';
+import { responseKl } from './ppo';
 
 /**
  * How good is a policy? Sample one reply per evaluation prompt and let the hidden gold judge score it. This is the
@@ -122,6 +124,52 @@ export function evaluatePolicy(
     });
   });
   return { rows, summary: summarize(rows) };
+}
+
+/** A policy's evaluation beside the model it started from (see compareWithReference). */
+export interface ReferenceComparison {
+  rows: EvaluatedReply[];
+  summary: EvaluationSummary;
+  /** The reward model's score of each reply, and their mean (null without a reward model). */
+  scores: number[] | null;
+  rmScore: number | null;
+  /** Mean KL to the reference per reply, in nats: Σ over the reply's tokens of log π − log π_ref. */
+  kl: number;
+  /** The summary on questions about facts held out of SFT, and on the others. */
+  heldOut: EvaluationSummary;
+  seen: EvaluationSummary;
+}
+
+/**
+ * Evaluates `model` on `prompts` (evaluatePolicy: one seeded reply per prompt, judged by gold) and measures how far
+ * its replies are from `reference` (KL per reply, log-probs at `klTemperature`, the sampling temperature) and,
+ * when given, what the reward model thinks of them. Stages 04 and 05 report every policy with it, on the same
+ * prompts and seeds, so their tables line up.
+ */
+export function compareWithReference(
+  model: GPT,
+  reference: GPT,
+  tokenizer: Tokenizer,
+  prompts: readonly PromptRecord[],
+  facts: readonly Fact[],
+  opts: { sampling: Partial<SamplingConfig>; klTemperature: number; heldOutFactIds: ReadonlySet<string>; rm?: RewardModel | null },
+): ReferenceComparison {
+  const ev = evaluatePolicy(model, tokenizer, prompts, facts, opts.sampling);
+  const promptTokens = ev.rows.map((r) => tokenizer.encode(chatPrompt(r.prompt)));
+  const scores = opts.rm
+    ? rewardScores(opts.rm, ev.rows.map((r, i) => promptTokens[i].concat(r.tokens)), { padId: tokenizer.padId, replyStarts: promptTokens.map((p) => p.length) })
+    : null;
+  const klPerReply = responseKl(model, reference, promptTokens, ev.rows.map((r) => r.tokens), opts.klTemperature, tokenizer.padId);
+  const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
+  return {
+    rows: ev.rows,
+    summary: ev.summary,
+    scores,
+    rmScore: scores ? mean(scores) : null,
+    kl: mean(klPerReply),
+    heldOut: summarize(ev.rows.filter((r) => opts.heldOutFactIds.has(r.factId))),
+    seen: summarize(ev.rows.filter((r) => !opts.heldOutFactIds.has(r.factId))),
+  };
 }
 
 /** The demonstration styles, as the gold judge sees a reply (for comparing a model's mixture with its data). */

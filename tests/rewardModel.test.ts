@@ -396,3 +396,19 @@ test('validateRewardModelConfig names the bad field', () => {
   assert.throws(() => validateRewardModelConfig({ ...defaultRewardModelConfig, form: 'scalar' as never }), /RewardModelConfig\.form/);
   assert.throws(() => validateRewardModelConfig({ ...defaultRewardModelConfig, logProbBeta: 0 }), /logProbBeta/);
 });
+
+test('the logRatio loss is DPO\'s: −log σ(β · [Δ(y_w) − Δ(y_l)]), Δ = Σ log π − Σ log π_ref over the reply, by hand', () => {
+  const beta = 0.5;
+  const { model, ref, rm } = logRatioPair(25, beta);
+  tf.tidy(() => { for (const v of model.params().values()) v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.1, 'float32', 5))); });
+  // One prompt (token 1), two replies; the labelers preferred the second.
+  const rows = [[1, 2, 3], [1, 4, 5, 6]];
+  const batch = rewardBatch([{ rows, pairs: [{ chosen: 1, rejected: 0 }], replyStart: 1 }], PAD);
+  const delta = (i: number) => replyLogprob(model, rows[i], 1) - replyLogprob(ref, rows[i], 1);
+  const byHand = Math.log1p(Math.exp(-beta * (delta(1) - delta(0)))); // −log σ(x) = log(1 + e^(−x))
+  const loss = tf.tidy(() => rewardModelLoss(rm, tf.tensor2d(batch.tokens, undefined, 'int32'), batch).dataSync()[0]);
+  assert.ok(Math.abs(loss - byHand) < 1e-5, `${loss} vs ${byHand}`);
+  assert.ok(Math.abs(loss - Math.LN2) > 1e-3, 'the perturbed model is not at ln 2');
+  model.dispose();
+  ref.dispose();
+});
