@@ -21,7 +21,7 @@ import type { RewardModelConfig } from './rewardModel';
  * (lib/rewardModel.ts, same meanings), plus β and the evaluations that choose the checkpoint.
  */
 export interface DpoConfig
-  extends Pick<RewardModelConfig, 'learningRate' | 'epochs' | 'promptsPerBatch' | 'heldOutFraction' | 'warmupFraction' | 'minLearningRateRatio' | 'gradClip' | 'maxTrainGroups' | 'seed'> {
+  extends Pick<RewardModelConfig, 'learningRate' | 'epochs' | 'promptsPerBatch' | 'heldOutFraction' | 'warmupFraction' | 'minLearningRateRatio' | 'gradClip' | 'maxTrainGroups'> {
   /** β of the implicit reward β · log π/π_ref: larger keeps the policy nearer the reference (DPO and TRL: 0.1). */
   beta: number;
   /** Steps between evaluations on the validation prompts (the best one, by gold, is kept). */
@@ -30,12 +30,16 @@ export interface DpoConfig
   temperature: number;
   /** Reply length limit of every evaluation, in tokens (PPO's). */
   maxNewTokens: number;
+  /** Seed of the order in which the training prompts are visited (RLHF_SEED in notebooks/05_dpo.ipynb). */
+  seed: number;
+  /** Seed of the held-out split: 03's seed, so that both hold out the same prompts. */
+  splitSeed: number;
 }
 
 /**
  * Published DPO runs train at learning rates of 5e-7 to 1e-6, on models of billions of weights; this workbook's
  * 1.7 M-parameter GPT learns at the reward model's 1e-4 (3e-4 reached a lower validation gold). Validation gold peaks
- * within two epochs. The held-out share and the seed are 03's, so both hold out the same prompts.
+ * within two epochs. The held-out share and the split's seed are 03's, so both hold out the same prompts.
  */
 export const defaultDpoConfig: DpoConfig = {
   beta: 0.1,
@@ -51,6 +55,7 @@ export const defaultDpoConfig: DpoConfig = {
   maxNewTokens: 24,
   maxTrainGroups: Infinity,
   seed: 1,
+  splitSeed: 1,
 };
 
 /** Checks a DPO config; throws an error naming the bad field. */
@@ -68,5 +73,6 @@ export function validateDpoConfig(c: DpoConfig): DpoConfig {
   if (!(c.temperature > 0 && Number.isFinite(c.temperature))) throw new Error(`DpoConfig.temperature must be > 0, got ${c.temperature}`);
   if (!(c.maxTrainGroups >= 1)) throw new Error(`DpoConfig.maxTrainGroups must be ≥ 1, got ${c.maxTrainGroups}`);
   if (!Number.isInteger(c.seed)) throw new Error(`DpoConfig.seed must be an integer, got ${c.seed}`);
+  if (!Number.isInteger(c.splitSeed)) throw new Error(`DpoConfig.splitSeed must be an integer, got ${c.splitSeed}`);
   return c;
 }

@@ -12,7 +12,8 @@ test('the default DPO config is valid; validateDpoConfig names the bad field', (
     [{ heldOutFraction: 1 }, /DpoConfig\.heldOutFraction/],
     [{ temperature: -1 }, /DpoConfig\.temperature/],
     [{ maxTrainGroups: 0 }, /DpoConfig\.maxTrainGroups/],
-    [{ seed: 0.5 }, /DpoConfig\.seed/],
+    [{ seed: 0.5 }, /DpoConfig\.seed must/],
+    [{ splitSeed: NaN }, /DpoConfig\.splitSeed/],
   ];
   for (const [change, re] of bad) assert.throws(() => validateDpoConfig({ ...defaultDpoConfig, ...change }), re);
 });
