@@ -1,4 +1,4 @@
-import type { RewardModelConfig } from './rewardModel';
+import { validatePairTrainingFields, type PairTrainingConfig } from './rewardModel';
 
 /**
  * Direct Preference Optimization (Rafailov et al. 2023): the policy learns the labelers' preferences directly, with
@@ -20,8 +20,7 @@ import type { RewardModelConfig } from './rewardModel';
  * Settings of DPO training (notebooks/05_dpo.ipynb): the batching, schedule and split of reward-model training
  * (lib/rewardModel.ts, same meanings), plus β and the evaluations that choose the checkpoint.
  */
-export interface DpoConfig
-  extends Pick<RewardModelConfig, 'learningRate' | 'epochs' | 'promptsPerBatch' | 'heldOutFraction' | 'warmupFraction' | 'minLearningRateRatio' | 'gradClip' | 'maxTrainGroups'> {
+export interface DpoConfig extends PairTrainingConfig {
   /** β of the implicit reward β · log π/π_ref: larger keeps the policy nearer the reference (DPO and TRL: 0.1). */
   beta: number;
   /** Steps between evaluations on the validation prompts (the best one, by gold, is kept). */
@@ -60,18 +59,14 @@ export const defaultDpoConfig: DpoConfig = {
 
 /** Checks a DPO config; throws an error naming the bad field. */
 export function validateDpoConfig(c: DpoConfig): DpoConfig {
-  const posInt = (k: 'epochs' | 'promptsPerBatch' | 'evalEvery' | 'maxNewTokens') => {
+  validatePairTrainingFields(c, 'DpoConfig');
+  const posInt = (k: 'evalEvery' | 'maxNewTokens') => {
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`DpoConfig.${k} must be a positive integer, got ${c[k]}`);
   };
-  (['epochs', 'promptsPerBatch', 'evalEvery', 'maxNewTokens'] as const).forEach(posInt);
+  posInt('evalEvery');
+  posInt('maxNewTokens');
   if (!(c.beta > 0 && Number.isFinite(c.beta))) throw new Error(`DpoConfig.beta must be > 0, got ${c.beta}`);
-  if (!(c.learningRate > 0 && c.learningRate < 1)) throw new Error(`DpoConfig.learningRate must be in (0, 1), got ${c.learningRate}`);
-  if (!(c.heldOutFraction > 0 && c.heldOutFraction < 1)) throw new Error(`DpoConfig.heldOutFraction must be in (0, 1), got ${c.heldOutFraction}`);
-  if (!(c.warmupFraction >= 0 && c.warmupFraction <= 1)) throw new Error(`DpoConfig.warmupFraction must be in [0, 1], got ${c.warmupFraction}`);
-  if (!(c.minLearningRateRatio >= 0 && c.minLearningRateRatio <= 1)) throw new Error(`DpoConfig.minLearningRateRatio must be in [0, 1], got ${c.minLearningRateRatio}`);
-  if (!(c.gradClip >= 0)) throw new Error(`DpoConfig.gradClip must be ≥ 0, got ${c.gradClip}`);
   if (!(c.temperature > 0 && Number.isFinite(c.temperature))) throw new Error(`DpoConfig.temperature must be > 0, got ${c.temperature}`);
-  if (!(c.maxTrainGroups >= 1)) throw new Error(`DpoConfig.maxTrainGroups must be ≥ 1, got ${c.maxTrainGroups}`);
   if (!Number.isInteger(c.seed)) throw new Error(`DpoConfig.seed must be an integer, got ${c.seed}`);
   if (!Number.isInteger(c.splitSeed)) throw new Error(`DpoConfig.splitSeed must be an integer, got ${c.splitSeed}`);
   return c;

@@ -492,20 +492,29 @@ export const defaultRewardModelConfig: RewardModelConfig = {
   seed: 1,
 };
 
-/** Checks a reward-model config; throws an error naming the bad field. */
-export function validateRewardModelConfig(c: RewardModelConfig): RewardModelConfig {
+/** The fields of reward-model training that DPO shares (lib/dpo.ts): batching, schedule, clipping and split. */
+export type PairTrainingConfig = Pick<RewardModelConfig,
+  'learningRate' | 'epochs' | 'promptsPerBatch' | 'heldOutFraction' | 'warmupFraction' | 'minLearningRateRatio' | 'gradClip' | 'maxTrainGroups'>;
+
+/** Checks the PairTrainingConfig fields of a config; errors name the field as `${configName}.field`. */
+export function validatePairTrainingFields(c: PairTrainingConfig, configName: string): void {
   const posInt = (k: 'epochs' | 'promptsPerBatch') => {
-    if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`RewardModelConfig.${k} must be a positive integer, got ${c[k]}`);
+    if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`${configName}.${k} must be a positive integer, got ${c[k]}`);
   };
   posInt('epochs');
   posInt('promptsPerBatch');
-  if (!(c.learningRate > 0 && c.learningRate < 1)) throw new Error(`RewardModelConfig.learningRate must be in (0, 1), got ${c.learningRate}`);
-  if (!(c.heldOutFraction > 0 && c.heldOutFraction < 1)) throw new Error(`RewardModelConfig.heldOutFraction must be in (0, 1), got ${c.heldOutFraction}`);
-  if (!(c.warmupFraction >= 0 && c.warmupFraction <= 1)) throw new Error(`RewardModelConfig.warmupFraction must be in [0, 1], got ${c.warmupFraction}`);
-  if (!(c.minLearningRateRatio >= 0 && c.minLearningRateRatio <= 1)) throw new Error(`RewardModelConfig.minLearningRateRatio must be in [0, 1], got ${c.minLearningRateRatio}`);
-  if (!(c.gradClip >= 0)) throw new Error(`RewardModelConfig.gradClip must be ≥ 0, got ${c.gradClip}`);
+  if (!(c.learningRate > 0 && c.learningRate < 1)) throw new Error(`${configName}.learningRate must be in (0, 1), got ${c.learningRate}`);
+  if (!(c.heldOutFraction > 0 && c.heldOutFraction < 1)) throw new Error(`${configName}.heldOutFraction must be in (0, 1), got ${c.heldOutFraction}`);
+  if (!(c.warmupFraction >= 0 && c.warmupFraction <= 1)) throw new Error(`${configName}.warmupFraction must be in [0, 1], got ${c.warmupFraction}`);
+  if (!(c.minLearningRateRatio >= 0 && c.minLearningRateRatio <= 1)) throw new Error(`${configName}.minLearningRateRatio must be in [0, 1], got ${c.minLearningRateRatio}`);
+  if (!(c.gradClip >= 0)) throw new Error(`${configName}.gradClip must be ≥ 0, got ${c.gradClip}`);
+  if (!(c.maxTrainGroups >= 1)) throw new Error(`${configName}.maxTrainGroups must be ≥ 1, got ${c.maxTrainGroups}`);
+}
+
+/** Checks a reward-model config; throws an error naming the bad field. */
+export function validateRewardModelConfig(c: RewardModelConfig): RewardModelConfig {
+  validatePairTrainingFields(c, 'RewardModelConfig');
   if (!(c.beta2 > 0 && c.beta2 < 1)) throw new Error(`RewardModelConfig.beta2 must be in (0, 1), got ${c.beta2}`);
-  if (!(c.maxTrainGroups >= 1)) throw new Error(`RewardModelConfig.maxTrainGroups must be ≥ 1, got ${c.maxTrainGroups}`);
   if (!REWARD_FORMS.includes(c.form)) throw new Error(`RewardModelConfig.form must be one of ${REWARD_FORMS.map((f) => `'${f}'`).join(', ')}; got ${JSON.stringify(c.form)}`);
   if (!(c.logProbBeta > 0 && Number.isFinite(c.logProbBeta))) throw new Error(`RewardModelConfig.logProbBeta must be > 0, got ${c.logProbBeta}`);
   if (!Number.isInteger(c.seed)) throw new Error(`RewardModelConfig.seed must be an integer, got ${c.seed}`);
