@@ -19,6 +19,7 @@ export const STAGE_NOTEBOOKS: Record<string, string> = {
   rm: 'notebooks/03_reward_model.ipynb',
   ppo: 'notebooks/04_ppo.ipynb',
   dpo: 'notebooks/05_dpo.ipynb',
+  'online-dpo': 'notebooks/06_online_dpo.ipynb',
 };
 
 /** The shipped base checkpoint (produced by notebooks/00_pretrain.ipynb in full mode, `npm run pretrain`). */

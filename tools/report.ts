@@ -13,7 +13,7 @@ import { cellSource, Notebook, NotebookOutput, parseNotebook } from './notebook'
  * prose, collapsed code and outputs (tables, Plotly charts drawn offline: plotly.js is inlined once).
  */
 
-const STAGES = ['pretrain', 'sft', 'ranking', 'rm', 'ppo', 'dpo'];
+const STAGES = ['pretrain', 'sft', 'ranking', 'rm', 'ppo', 'dpo', 'online-dpo'];
 const md = new MarkdownIt({ html: false, linkify: false });
 
 /** The value of a MIME bundle entry as one string (nbformat may store it as a list of lines). */

@@ -5,14 +5,15 @@ import { writeJsonAtomic } from '../lib/atomic';
 import { defaultCellTimeoutSeconds, runNotebooks } from './run-notebooks';
 
 /**
- * `npm run ppo:seeds [-- 1 2 3]` and `npm run dpo:seeds [-- 1 2 3]` (`tsx tools/seeds.ts ppo|dpo [SEED ...]`): run the
- * stage's notebook (04_ppo or 05_dpo) once per seed (RLHF_SEED; seed 1 writes runs/<stage>, seed n writes
+ * `npm run ppo:seeds [-- 1 2 3]`, `npm run dpo:seeds` and `npm run online-dpo:seeds` (`tsx tools/seeds.ts
+ * ppo|dpo|online-dpo [SEED ...]`): run the stage's notebook (04_ppo, 05_dpo or 06_online_dpo) once per seed (RLHF_SEED; seed 1 writes runs/<stage>, seed n writes
  * runs/<stage>-seed<n>), then print and save a table of each run's headline figures (<run folder>/<stage>-seeds.json).
- * Needs the earlier stages of the same run folder (sft and rm for PPO; sft and ranking for DPO).
+ * Needs the earlier stages of the same run folder (sft and rm for PPO and online DPO; sft and ranking for DPO).
  */
 const STAGES = {
   ppo: { notebook: '04_ppo.ipynb', policy: 'Ppo', step: 'chosenIteration' },
   dpo: { notebook: '05_dpo.ipynb', policy: 'Dpo', step: 'chosenStep' },
+  'online-dpo': { notebook: '06_online_dpo.ipynb', policy: 'OnlineDpo', step: 'chosenStep' },
 } as const;
 type Stage = keyof typeof STAGES;
 
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   const [stageArg, ...seedArgs] = process.argv.slice(2);
   const seeds = seedArgs.map(Number);
   if (!(stageArg in STAGES) || seeds.some((s) => !Number.isInteger(s))) {
-    console.error('usage: npm run ppo:seeds [-- SEED ...]  or  npm run dpo:seeds [-- SEED ...]   (integers; default 1 2 3)');
+    console.error('usage: npm run ppo:seeds|dpo:seeds|online-dpo:seeds [-- SEED ...]   (integers; default 1 2 3)');
     process.exit(2);
   }
   const stage = stageArg as Stage;
