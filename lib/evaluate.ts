@@ -143,7 +143,7 @@ export interface ReferenceComparison {
 /**
  * Evaluates `model` on `prompts` (evaluatePolicy: one seeded reply per prompt, judged by gold) and measures how far
  * its replies are from `reference` (KL per reply, log-probs at `klTemperature`, the sampling temperature) and,
- * when given, what the reward model thinks of them. Stages 04 and 05 report every policy with it, on the same
+ * when given, what the reward model thinks of them. Stages 04 to 06 report every policy with it, on the same
  * prompts and seeds, so their tables line up.
  */
 export function compareWithReference(
@@ -169,6 +169,19 @@ export function compareWithReference(
     kl: mean(klPerReply),
     heldOut: summarize(ev.rows.filter((r) => opts.heldOutFactIds.has(r.factId))),
     seen: summarize(ev.rows.filter((r) => !opts.heldOutFactIds.has(r.factId))),
+  };
+}
+
+/**
+ * One policy's row of the comparison tables of stages 04–06: gold Likert, RM score, KL to the reference, failure
+ * rates, length, distinct replies and gold on facts held out of SFT. `kl` may be a bound written as text
+ * (best-of-n's "≤ 1.84").
+ */
+export function comparisonRow(name: string, e: Pick<ReferenceComparison, 'summary' | 'rmScore' | 'heldOut'> & { kl: number | string }): Record<string, string | number | null> {
+  return {
+    model: name, 'gold Likert': e.summary.goldLikertMean, 'RM score': e.rmScore, 'KL to SFT': e.kl,
+    hallucination: e.summary.hallucinationRate, toxicity: e.summary.toxicityRate, 'no answer': e.summary.failsToAnswerRate,
+    length: e.summary.meanLength, distinct: e.summary.distinctReplies, 'gold (facts held out of SFT)': e.heldOut.goldLikertMean,
   };
 }
 

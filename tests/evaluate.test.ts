@@ -7,7 +7,7 @@ import { GPT } from '../lib/gpt';
 import { Tokenizer } from '../lib/tokenizer';
 import { loadFacts } from '../lib/facts';
 import { loadPromptSet } from '../lib/world';
-import { compareWithReference, evaluatePolicy } from '../lib/evaluate';
+import { compareWithReference, comparisonRow, evaluatePolicy, type EvaluationSummary } from '../lib/evaluate';
 import { logLikelihoodRewardModel } from '../lib/rewardModel';
 import { repoRoot } from '../lib/paths';
 
@@ -40,4 +40,16 @@ test('compareWithReference: the evaluation of evaluatePolicy, KL 0 to itself, RM
   assert.ok(moved.scores!.every((s) => s < 0), 'a log-likelihood reward (β 1) is a sum of log-probabilities: negative');
   model.dispose();
   reference.dispose();
+});
+
+test('comparisonRow: one policy row of the comparison tables, a KL bound kept as text', () => {
+  const summary = (gold: number): EvaluationSummary => ({ n: 4, goldLikertMean: gold, hallucinationRate: 0.25, toxicityRate: 0, failsToAnswerRate: 0.5,
+    formatRate: 1, meanLength: 7.5, distinctReplies: 0.75 });
+  assert.deepEqual(comparisonRow('PPO, T = 1', { summary: summary(5.5), rmScore: 0.7, heldOut: summary(4), kl: 2.1 }), {
+    model: 'PPO, T = 1', 'gold Likert': 5.5, 'RM score': 0.7, 'KL to SFT': 2.1, hallucination: 0.25, toxicity: 0, 'no answer': 0.5,
+    length: 7.5, distinct: 0.75, 'gold (facts held out of SFT)': 4,
+  });
+  const bound = comparisonRow('best-of-16', { summary: summary(6), rmScore: null, heldOut: summary(5), kl: '≤ 1.84' });
+  assert.equal(bound['KL to SFT'], '≤ 1.84');
+  assert.equal(bound['RM score'], null);
 });
