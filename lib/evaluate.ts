@@ -126,6 +126,18 @@ export function evaluatePolicy(
   return { rows, summary: summarize(rows) };
 }
 
+/** The sampling seed of every validation evaluation, so that all stages and all evaluations see the same draws. */
+export const VALIDATION_SEED = 777;
+
+/**
+ * The checkpoint rule of stages 04–06: the mean gold Likert of one reply per validation prompt, sampled with
+ * VALIDATION_SEED at the stage's temperature and length limit (the stand-in for a periodic human evaluation).
+ */
+export function validationGold(model: GPT, tokenizer: Tokenizer, prompts: readonly PromptRecord[], facts: readonly Fact[],
+  sampling: { temperature: number; maxNewTokens: number }): number {
+  return evaluatePolicy(model, tokenizer, prompts, facts, { temperature: sampling.temperature, maxNewTokens: sampling.maxNewTokens, seed: VALIDATION_SEED }).summary.goldLikertMean;
+}
+
 /** A policy's evaluation beside the model it started from (see compareWithReference). */
 export interface ReferenceComparison {
   rows: EvaluatedReply[];

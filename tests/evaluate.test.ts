@@ -7,7 +7,7 @@ import { GPT } from '../lib/gpt';
 import { Tokenizer } from '../lib/tokenizer';
 import { loadFacts } from '../lib/facts';
 import { loadPromptSet } from '../lib/world';
-import { compareWithReference, comparisonRow, evaluatePolicy, type EvaluationSummary } from '../lib/evaluate';
+import { compareWithReference, comparisonRow, evaluatePolicy, validationGold, VALIDATION_SEED, type EvaluationSummary } from '../lib/evaluate';
 import { logLikelihoodRewardModel } from '../lib/rewardModel';
 import { repoRoot } from '../lib/paths';
 
@@ -52,4 +52,19 @@ test('comparisonRow: one policy row of the comparison tables, a KL bound kept as
   const bound = comparisonRow('best-of-16', { summary: summary(6), rmScore: null, heldOut: summary(5), kl: '≤ 1.84' });
   assert.equal(bound['KL to SFT'], '≤ 1.84');
   assert.equal(bound['RM score'], null);
+});
+
+test('validationGold: the mean gold Likert of evaluatePolicy at the fixed validation seed', () => {
+  const tokenizer = Tokenizer.load(path.join(repoRoot, 'data', 'vocab.json'));
+  const facts = loadFacts();
+  const prompts = loadPromptSet('validation').slice(0, 5);
+  const model = new GPT({ vocabSize: tokenizer.vocabSize, contextLength: 48, dModel: 16, nLayers: 1, nHeads: 2, dropout: 0 }, { seed: 4 });
+  const sampling = { temperature: 1, maxNewTokens: 6 };
+  const expected = evaluatePolicy(model, tokenizer, prompts, facts, { ...sampling, seed: VALIDATION_SEED }).summary.goldLikertMean;
+  assert.equal(VALIDATION_SEED, 777);
+  assert.equal(validationGold(model, tokenizer, prompts, facts, sampling), expected);
+  // Another seed draws other replies: the seed is what makes every stage's validation the same.
+  assert.notDeepEqual(evaluatePolicy(model, tokenizer, prompts, facts, { ...sampling, seed: 1 }).rows.map((r) => r.reply),
+    evaluatePolicy(model, tokenizer, prompts, facts, { ...sampling, seed: VALIDATION_SEED }).rows.map((r) => r.reply));
+  model.dispose();
 });
