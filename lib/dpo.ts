@@ -57,17 +57,25 @@ export const defaultDpoConfig: DpoConfig = {
   splitSeed: 1,
 };
 
-/** Checks a DPO config; throws an error naming the bad field. */
-export function validateDpoConfig(c: DpoConfig): DpoConfig {
-  validatePairTrainingFields(c, 'DpoConfig');
+/** The fields online DPO shares (lib/onlineDpo.ts): β, the checkpoint's evaluations, and the seed. */
+export type DpoPolicyFields = Pick<DpoConfig, 'beta' | 'evalEvery' | 'temperature' | 'maxNewTokens' | 'seed'>;
+
+/** Checks the DpoPolicyFields of a config; errors name the field as `${configName}.field`. */
+export function validateDpoPolicyFields(c: DpoPolicyFields, configName: string): void {
   const posInt = (k: 'evalEvery' | 'maxNewTokens') => {
-    if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`DpoConfig.${k} must be a positive integer, got ${c[k]}`);
+    if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`${configName}.${k} must be a positive integer, got ${c[k]}`);
   };
   posInt('evalEvery');
   posInt('maxNewTokens');
-  if (!(c.beta > 0 && Number.isFinite(c.beta))) throw new Error(`DpoConfig.beta must be > 0, got ${c.beta}`);
-  if (!(c.temperature > 0 && Number.isFinite(c.temperature))) throw new Error(`DpoConfig.temperature must be > 0, got ${c.temperature}`);
-  if (!Number.isInteger(c.seed)) throw new Error(`DpoConfig.seed must be an integer, got ${c.seed}`);
+  if (!(c.beta > 0 && Number.isFinite(c.beta))) throw new Error(`${configName}.beta must be > 0, got ${c.beta}`);
+  if (!(c.temperature > 0 && Number.isFinite(c.temperature))) throw new Error(`${configName}.temperature must be > 0, got ${c.temperature}`);
+  if (!Number.isInteger(c.seed)) throw new Error(`${configName}.seed must be an integer, got ${c.seed}`);
+}
+
+/** Checks a DPO config; throws an error naming the bad field. */
+export function validateDpoConfig(c: DpoConfig): DpoConfig {
+  validatePairTrainingFields(c, 'DpoConfig');
+  validateDpoPolicyFields(c, 'DpoConfig');
   if (!Number.isInteger(c.splitSeed)) throw new Error(`DpoConfig.splitSeed must be an integer, got ${c.splitSeed}`);
   return c;
 }

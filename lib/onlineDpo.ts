@@ -1,6 +1,7 @@
 import { tiersFromScores } from './labelers';
 import { rankingToPairs } from './preferences';
-import type { RewardGroup } from './rewardModel';
+import { validateScheduleFields, type RewardGroup, type ScheduleConfig } from './rewardModel';
+import { validateDpoPolicyFields, type DpoPolicyFields } from './dpo';
 
 /**
  * Online DPO (Guo et al. 2024, "Direct Language Model Alignment from Online AI Feedback"; TRL's OnlineDPOTrainer):
@@ -14,32 +15,18 @@ import type { RewardGroup } from './rewardModel';
  * replies drift with the policy; unlike PPO it needs no value head, no advantages and no clipping.
  */
 
-/** Settings of online DPO (notebooks/06_online_dpo.ipynb). */
-export interface OnlineDpoConfig {
-  /** β of the implicit reward β · log π/π_ref (DPO and TRL: 0.1). */
-  beta: number;
-  /** Peak Adam learning rate. */
-  learningRate: number;
+/**
+ * Settings of online DPO (notebooks/06_online_dpo.ipynb): β, the checkpoint's evaluations and the seed of offline
+ * DPO (lib/dpo.ts), the optimiser schedule of reward-model training (lib/rewardModel.ts), and the sampling loop.
+ * The temperature is also that of the training replies; the seed also picks the prompt order and the sampling.
+ */
+export interface OnlineDpoConfig extends DpoPolicyFields, ScheduleConfig {
   /** Optimiser steps; each samples a fresh batch. */
   steps: number;
   /** Prompts per step (from the PPO prompt set, visited in a shuffled order, reshuffled when used up). */
   promptsPerStep: number;
   /** Replies sampled per prompt (K); the reward model's order of them gives up to C(K, 2) pairs. */
   samplesPerPrompt: number;
-  /** Share of all steps spent warming up linearly. */
-  warmupFraction: number;
-  /** Final learning rate as a fraction of the peak (cosine decay). */
-  minLearningRateRatio: number;
-  /** Clip the gradients' global norm to this (0 = no clipping). */
-  gradClip: number;
-  /** Sampling temperature of the training replies and of every evaluation (1, as PPO's). */
-  temperature: number;
-  /** Reply length limit, in tokens (PPO's). */
-  maxNewTokens: number;
-  /** Steps between evaluations on the validation prompts (the best one, by gold, is kept). */
-  evalEvery: number;
-  /** Seed of the prompt order and of the sampling (RLHF_SEED in notebooks/06_online_dpo.ipynb). */
-  seed: number;
 }
 
 /**
@@ -63,18 +50,14 @@ export const defaultOnlineDpoConfig: OnlineDpoConfig = {
 
 /** Checks an online-DPO config; throws an error naming the bad field. */
 export function validateOnlineDpoConfig(c: OnlineDpoConfig): OnlineDpoConfig {
-  const posInt = (k: 'steps' | 'promptsPerStep' | 'evalEvery' | 'maxNewTokens') => {
+  const posInt = (k: 'steps' | 'promptsPerStep') => {
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`OnlineDpoConfig.${k} must be a positive integer, got ${c[k]}`);
   };
-  (['steps', 'promptsPerStep', 'evalEvery', 'maxNewTokens'] as const).forEach(posInt);
+  posInt('steps');
+  posInt('promptsPerStep');
   if (!Number.isInteger(c.samplesPerPrompt) || c.samplesPerPrompt < 2) throw new Error(`OnlineDpoConfig.samplesPerPrompt must be an integer ≥ 2 (a pair needs two replies), got ${c.samplesPerPrompt}`);
-  if (!(c.beta > 0 && Number.isFinite(c.beta))) throw new Error(`OnlineDpoConfig.beta must be > 0, got ${c.beta}`);
-  if (!(c.learningRate > 0 && c.learningRate < 1)) throw new Error(`OnlineDpoConfig.learningRate must be in (0, 1), got ${c.learningRate}`);
-  if (!(c.warmupFraction >= 0 && c.warmupFraction <= 1)) throw new Error(`OnlineDpoConfig.warmupFraction must be in [0, 1], got ${c.warmupFraction}`);
-  if (!(c.minLearningRateRatio >= 0 && c.minLearningRateRatio <= 1)) throw new Error(`OnlineDpoConfig.minLearningRateRatio must be in [0, 1], got ${c.minLearningRateRatio}`);
-  if (!(c.gradClip >= 0)) throw new Error(`OnlineDpoConfig.gradClip must be ≥ 0, got ${c.gradClip}`);
-  if (!(c.temperature > 0 && Number.isFinite(c.temperature))) throw new Error(`OnlineDpoConfig.temperature must be > 0, got ${c.temperature}`);
-  if (!Number.isInteger(c.seed)) throw new Error(`OnlineDpoConfig.seed must be an integer, got ${c.seed}`);
+  validateDpoPolicyFields(c, 'OnlineDpoConfig');
+  validateScheduleFields(c, 'OnlineDpoConfig');
   return c;
 }
 

@@ -496,6 +496,17 @@ export const defaultRewardModelConfig: RewardModelConfig = {
 export type PairTrainingConfig = Pick<RewardModelConfig,
   'learningRate' | 'epochs' | 'promptsPerBatch' | 'heldOutFraction' | 'warmupFraction' | 'minLearningRateRatio' | 'gradClip' | 'maxTrainGroups'>;
 
+/** The optimiser schedule shared with online DPO (lib/onlineDpo.ts): peak rate, warm-up, decay floor and clipping. */
+export type ScheduleConfig = Pick<RewardModelConfig, 'learningRate' | 'warmupFraction' | 'minLearningRateRatio' | 'gradClip'>;
+
+/** Checks the ScheduleConfig fields of a config; errors name the field as `${configName}.field`. */
+export function validateScheduleFields(c: ScheduleConfig, configName: string): void {
+  if (!(c.learningRate > 0 && c.learningRate < 1)) throw new Error(`${configName}.learningRate must be in (0, 1), got ${c.learningRate}`);
+  if (!(c.warmupFraction >= 0 && c.warmupFraction <= 1)) throw new Error(`${configName}.warmupFraction must be in [0, 1], got ${c.warmupFraction}`);
+  if (!(c.minLearningRateRatio >= 0 && c.minLearningRateRatio <= 1)) throw new Error(`${configName}.minLearningRateRatio must be in [0, 1], got ${c.minLearningRateRatio}`);
+  if (!(c.gradClip >= 0)) throw new Error(`${configName}.gradClip must be ≥ 0, got ${c.gradClip}`);
+}
+
 /** Checks the PairTrainingConfig fields of a config; errors name the field as `${configName}.field`. */
 export function validatePairTrainingFields(c: PairTrainingConfig, configName: string): void {
   const posInt = (k: 'epochs' | 'promptsPerBatch') => {
@@ -503,11 +514,8 @@ export function validatePairTrainingFields(c: PairTrainingConfig, configName: st
   };
   posInt('epochs');
   posInt('promptsPerBatch');
-  if (!(c.learningRate > 0 && c.learningRate < 1)) throw new Error(`${configName}.learningRate must be in (0, 1), got ${c.learningRate}`);
+  validateScheduleFields(c, configName);
   if (!(c.heldOutFraction > 0 && c.heldOutFraction < 1)) throw new Error(`${configName}.heldOutFraction must be in (0, 1), got ${c.heldOutFraction}`);
-  if (!(c.warmupFraction >= 0 && c.warmupFraction <= 1)) throw new Error(`${configName}.warmupFraction must be in [0, 1], got ${c.warmupFraction}`);
-  if (!(c.minLearningRateRatio >= 0 && c.minLearningRateRatio <= 1)) throw new Error(`${configName}.minLearningRateRatio must be in [0, 1], got ${c.minLearningRateRatio}`);
-  if (!(c.gradClip >= 0)) throw new Error(`${configName}.gradClip must be ≥ 0, got ${c.gradClip}`);
   if (!(c.maxTrainGroups >= 1)) throw new Error(`${configName}.maxTrainGroups must be ≥ 1, got ${c.maxTrainGroups}`);
 }
 

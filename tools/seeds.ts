@@ -6,8 +6,9 @@ import { defaultCellTimeoutSeconds, runNotebooks } from './run-notebooks';
 
 /**
  * `npm run ppo:seeds [-- 1 2 3]`, `npm run dpo:seeds` and `npm run online-dpo:seeds` (`tsx tools/seeds.ts
- * ppo|dpo|online-dpo [SEED ...]`): run the stage's notebook (04_ppo, 05_dpo or 06_online_dpo) once per seed (RLHF_SEED; seed 1 writes runs/<stage>, seed n writes
- * runs/<stage>-seed<n>), then print and save a table of each run's headline figures (<run folder>/<stage>-seeds.json).
+ * ppo|dpo|online-dpo [SEED ...]`): run the stage's notebook (04_ppo, 05_dpo or 06_online_dpo) once per seed
+ * (RLHF_SEED; seed 1 writes runs/<stage>, seed n writes runs/<stage>-seed<n>), then print and save a table of each
+ * run's headline figures (<run folder>/<stage>-seeds.json).
  * Needs the earlier stages of the same run folder (sft and rm for PPO and online DPO; sft and ranking for DPO).
  */
 const STAGES = {
