@@ -28,7 +28,10 @@ export interface PpoConfig {
   learningRate: number;
   /** Adam form: 'pytorch' (tfjs, TRL) or 'tf1' (OpenAI's original RLHF code). */
   adamForm: 'pytorch' | 'tf1';
-  /** Initial KL coefficient β. */
+  /**
+   * Initial KL coefficient β. 0.05 (TRL's default; InstructGPT used 0.02): at 0.1 the policy stopped 1.8–2.1 nats from
+   * SFT at 5.36–5.45 validation gold (seeds 1–3); at 0.05 it went to 3.1–3.3 nats and 5.96–6.11.
+   */
   klCoef: number;
   /** Adaptive KL: target KL per response in nats (null = fixed β). */
   klTarget: number | null;
@@ -74,7 +77,7 @@ export const defaultPpoConfig: PpoConfig = {
   minibatches: 2,
   learningRate: 4e-5,
   adamForm: 'pytorch',
-  klCoef: 0.1,
+  klCoef: 0.05,
   klTarget: null,
   klHorizon: 10000,
   gamma: 1,
