@@ -29,8 +29,9 @@ export interface PpoConfig {
   /** Adam form: 'pytorch' (tfjs, TRL) or 'tf1' (OpenAI's original RLHF code). */
   adamForm: 'pytorch' | 'tf1';
   /**
-   * Initial KL coefficient β. 0.05 (TRL's default; InstructGPT used 0.02): at 0.1 the policy stopped 1.8–2.1 nats from
-   * SFT at 5.36–5.45 validation gold (seeds 1–3); at 0.05 it went to 3.1–3.3 nats and 5.96–6.11.
+   * Initial KL coefficient β. 0.02, InstructGPT's, chosen on validation gold over seeds 1–3 among the literature's
+   * range (MISSION.md): 6.22–6.25 at 3.5–3.6 nats from SFT, against 5.96–6.11 at 0.05 (3.1–3.3 nats) and 5.36–5.45
+   * at 0.1 (1.8–2.1 nats).
    */
   klCoef: number;
   /** Adaptive KL: target KL per response in nats (null = fixed β). */
@@ -77,7 +78,7 @@ export const defaultPpoConfig: PpoConfig = {
   minibatches: 2,
   learningRate: 4e-5,
   adamForm: 'pytorch',
-  klCoef: 0.05,
+  klCoef: 0.02,
   klTarget: null,
   klHorizon: 10000,
   gamma: 1,
