@@ -3,24 +3,13 @@ import * as path from 'path';
 import { GPT } from './gpt';
 import { Tokenizer } from './tokenizer';
 import { CheckpointInfo, loadInto, readCheckpointInfo, saveCheckpoint } from './checkpoint';
-import { dataDir, repoRoot, stageDir } from './paths';
+import { dataDir, repoRoot, STAGE_NOTEBOOKS, stageDir } from './paths';
 import { headRewardModel, logLikelihoodRewardModel, logRatioRewardModel, REWARD_FORMS, RewardModel, RewardModelMeta } from './rewardModel';
 
 /**
- * The stages hand over named artifacts, each a folder in the run folder: pretrain, sft, ranking, rm, ppo.
+ * The stages hand over named artifacts, each a folder in the run folder (the keys of paths.STAGE_NOTEBOOKS).
  * The base model is shipped in data/base; a pre-training run in the current run folder takes precedence.
  */
-
-/** The notebook that produces each stage's artifact, for "run this first" messages. */
-export const STAGE_NOTEBOOKS: Record<string, string> = {
-  pretrain: 'notebooks/00_pretrain.ipynb',
-  sft: 'notebooks/01_supervised_finetuning.ipynb',
-  ranking: 'notebooks/02_sampling_and_ranking.ipynb',
-  rm: 'notebooks/03_reward_model.ipynb',
-  ppo: 'notebooks/04_ppo.ipynb',
-  dpo: 'notebooks/05_dpo.ipynb',
-  'online-dpo': 'notebooks/06_online_dpo.ipynb',
-};
 
 /** The shipped base checkpoint (produced by notebooks/00_pretrain.ipynb in full mode, `npm run pretrain`). */
 export const shippedBaseDir = path.join(dataDir, 'base');
@@ -34,6 +23,14 @@ export function baseModelDir(): string {
   if (fs.existsSync(path.join(own, 'config.json'))) return own;
   if (fs.existsSync(path.join(shippedBaseDir, 'config.json'))) return shippedBaseDir;
   throw new Error(`no base model: neither ${rel(own)} nor ${rel(shippedBaseDir)} holds a checkpoint; run ${STAGE_NOTEBOOKS.pretrain} (npm run pretrain)`);
+}
+
+/**
+ * Whether a stage of the run folder has written `file` (default: a checkpoint's config.json): for the optional
+ * comparisons of the later notebooks (05 shows PPO's policy when stage 04 has run).
+ */
+export function hasStage(stage: string, file = 'config.json'): boolean {
+  return fs.existsSync(path.join(stageDir(stage), file));
 }
 
 /**

@@ -21,6 +21,20 @@ export function runDir(): string {
   return isSmoke() ? path.join(repoRoot, 'runs', 'smoke') : path.join(repoRoot, 'runs');
 }
 
+/**
+ * The stages in pipeline order, each with the notebook that produces its artifact (a folder of the run folder of
+ * the same name): for "run this first" messages and the run report.
+ */
+export const STAGE_NOTEBOOKS: Record<string, string> = {
+  pretrain: 'notebooks/00_pretrain.ipynb',
+  sft: 'notebooks/01_supervised_finetuning.ipynb',
+  ranking: 'notebooks/02_sampling_and_ranking.ipynb',
+  rm: 'notebooks/03_reward_model.ipynb',
+  ppo: 'notebooks/04_ppo.ipynb',
+  dpo: 'notebooks/05_dpo.ipynb',
+  'online-dpo': 'notebooks/06_online_dpo.ipynb',
+};
+
 /** The folder of one stage's outputs, e.g. stageDir('sft') → runs/sft. */
 export function stageDir(stage: string): string {
   return path.join(runDir(), stage);

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../lib/engine';
 import { GPT, GPTConfig } from '../lib/gpt';
 import { makeVocab } from '../lib/tokenizer';
-import { loadModel, loadRewardModel, saveModel } from '../lib/artifacts';
+import { hasStage, loadModel, loadRewardModel, requireStage, saveModel } from '../lib/artifacts';
 import { REWARD_HEAD, applyRewardNormalization, headRewardModel, logLikelihoodRewardModel, logRatioRewardModel, rewardModelMeta, rewardScores } from '../lib/rewardModel';
 
 before(async () => {
@@ -85,4 +85,21 @@ test("loadRewardModel: a 'logLikelihood' reward model keeps its scale and shift 
   const after = rewardScores(loaded.reward, rows, { padId: PAD, replyStarts: [2, 1] });
   after.forEach((a, i) => assert.ok(Math.abs(a - before[i]) < 1e-5, `${a} vs ${before[i]}`));
   w.done();
+});
+
+test('hasStage and requireStage agree: a stage exists once its folder in the run folder holds the file', () => {
+  const w = workspace();
+  const saved = process.env.RLHF_RUN_DIR;
+  process.env.RLHF_RUN_DIR = w.dir;
+  try {
+    assert.equal(hasStage('ppo'), false);
+    assert.throws(() => requireStage('ppo'), /stage "ppo" has not been run yet .*run notebooks\/04_ppo\.ipynb first/);
+    saveModel(path.join(w.dir, 'ppo'), new GPT(tiny, { seed: 1 }), { tokenizerFile: w.vocab, stage: 'ppo', seed: 1 });
+    assert.equal(hasStage('ppo'), true);
+    assert.equal(requireStage('ppo'), path.join(w.dir, 'ppo'));
+    assert.equal(hasStage('ppo', 'log.jsonl'), false);
+  } finally {
+    if (saved === undefined) delete process.env.RLHF_RUN_DIR; else process.env.RLHF_RUN_DIR = saved;
+    w.done();
+  }
 });

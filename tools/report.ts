@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import MarkdownIt from 'markdown-it';
-import { runDir, repoRoot } from '../lib/paths';
+import { runDir, repoRoot, STAGE_NOTEBOOKS } from '../lib/paths';
 import { escapeHtml } from '../lib/display';
 import { plotlyBundle, plotlyLibrarySource, Figure } from '../lib/plot';
 import { writeFileAtomic } from '../lib/atomic';
@@ -13,7 +13,7 @@ import { cellSource, Notebook, NotebookOutput, parseNotebook } from './notebook'
  * prose, collapsed code and outputs (tables, Plotly charts drawn offline: plotly.js is inlined once).
  */
 
-const STAGES = ['pretrain', 'sft', 'ranking', 'rm', 'ppo', 'dpo', 'online-dpo'];
+const STAGES = Object.keys(STAGE_NOTEBOOKS);
 const md = new MarkdownIt({ html: false, linkify: false });
 
 /** The value of a MIME bundle entry as one string (nbformat may store it as a list of lines). */
