@@ -8,6 +8,7 @@ import { generate, SamplingConfig } from './sampling';
 import { chunks } from './batches';
 import { RewardModel, rewardScores } from './rewardModel';
 import { responseKl } from './ppo';
+import { replyShape, shapeSummary } from './replyShape';
 
 /**
  * How good is a policy? Sample one reply per evaluation prompt and let the hidden gold judge score it. This is the
@@ -24,6 +25,8 @@ export interface EvaluatedReply {
   tokens: number[];
   /** Whether the reply ended with EOS within the length limit. */
   finished: boolean;
+  /** The reply with its answer and the question's subject masked (lib/replyShape): "It's ⟨answer⟩." */
+  shape: string;
   /** One well-formed reply: non-empty, ended with EOS, no new turn or quiz question appended, one line. */
   wellFormed: boolean;
   judgement: Judgement;
@@ -44,8 +47,14 @@ export interface EvaluationSummary {
   formatRate: number;
   /** Mean reply length in tokens (EOS included). */
   meanLength: number;
-  /** Distinct reply texts / replies: 1 = all different, low = collapsed onto a template. */
+  /** Distinct reply texts / replies: 1 = all different. Every question has its own answer, so this stays high
+   *  even when all replies follow one template; the shape shares below see that. */
   distinctReplies: number;
+  /** The commonest reply shape (answer and subject masked) and its share of the replies: near 1 = one template. */
+  topShape: string;
+  topShapeShare: number;
+  /** Distinct shapes / replies. */
+  distinctShapes: number;
 }
 
 const QUIZ_QUESTION = /\b(what|which)\b[^.!?]*\b(capital|symbol)\b[^.!?]*\?/i;
@@ -72,6 +81,7 @@ export function summarize(rows: readonly EvaluatedReply[]): EvaluationSummary {
     formatRate: mean((r) => (r.wellFormed ? 1 : 0)),
     meanLength: mean((r) => r.tokens.length),
     distinctReplies: n === 0 ? NaN : new Set(rows.map((r) => r.reply.trim())).size / n,
+    ...(({ top, topShare, distinctShare }) => ({ topShape: top, topShapeShare: topShare, distinctShapes: distinctShare }))(shapeSummary(rows.map((r) => r.shape))),
   };
 }
 
@@ -112,6 +122,7 @@ export function evaluatePolicy(
     });
     group.forEach((p, i) => {
       const reply = replyText(tokenizer, g.responses[i]);
+      const f = fact(p.factId);
       rows.push({
         prompt: p.prompt,
         factId: p.factId,
@@ -119,7 +130,8 @@ export function evaluatePolicy(
         tokens: g.responses[i],
         finished: g.finished[i],
         wellFormed: isWellFormed(reply, g.finished[i]),
-        judgement: judge(p.prompt, reply, fact(p.factId)),
+        shape: replyShape(reply, f),
+        judgement: judge(p.prompt, reply, f),
       });
     });
   });
@@ -186,14 +198,14 @@ export function compareWithReference(
 
 /**
  * One policy's row of the comparison tables of stages 04–06: gold Likert, RM score, KL to the reference, failure
- * rates, length, distinct replies and gold on facts held out of SFT. `kl` may be a bound written as text
+ * rates, length, distinct replies, the share of the commonest reply shape and gold on facts held out of SFT. `kl` may be a bound written as text
  * (best-of-n's "≤ 1.84").
  */
 export function comparisonRow(name: string, e: Pick<ReferenceComparison, 'summary' | 'rmScore' | 'heldOut'> & { kl: number | string }): Record<string, string | number | null> {
   return {
     model: name, 'gold Likert': e.summary.goldLikertMean, 'RM score': e.rmScore, 'KL to SFT': e.kl,
     hallucination: e.summary.hallucinationRate, toxicity: e.summary.toxicityRate, 'no answer': e.summary.failsToAnswerRate,
-    length: e.summary.meanLength, distinct: e.summary.distinctReplies, 'gold (facts held out of SFT)': e.heldOut.goldLikertMean,
+    length: e.summary.meanLength, distinct: e.summary.distinctReplies, 'commonest shape': e.summary.topShapeShare, 'gold (facts held out of SFT)': e.heldOut.goldLikertMean,
   };
 }
 

@@ -44,10 +44,10 @@ test('compareWithReference: the evaluation of evaluatePolicy, KL 0 to itself, RM
 
 test('comparisonRow: one policy row of the comparison tables, a KL bound kept as text', () => {
   const summary = (gold: number): EvaluationSummary => ({ n: 4, goldLikertMean: gold, hallucinationRate: 0.25, toxicityRate: 0, failsToAnswerRate: 0.5,
-    formatRate: 1, meanLength: 7.5, distinctReplies: 0.75 });
+    formatRate: 1, meanLength: 7.5, distinctReplies: 0.75, topShape: "It's ⟨answer⟩.", topShapeShare: 0.5, distinctShapes: 0.75 });
   assert.deepEqual(comparisonRow('PPO, T = 1', { summary: summary(5.5), rmScore: 0.7, heldOut: summary(4), kl: 2.1 }), {
     model: 'PPO, T = 1', 'gold Likert': 5.5, 'RM score': 0.7, 'KL to SFT': 2.1, hallucination: 0.25, toxicity: 0, 'no answer': 0.5,
-    length: 7.5, distinct: 0.75, 'gold (facts held out of SFT)': 4,
+    length: 7.5, distinct: 0.75, 'commonest shape': 0.5, 'gold (facts held out of SFT)': 4,
   });
   const bound = comparisonRow('best-of-16', { summary: summary(6), rmScore: null, heldOut: summary(5), kl: '≤ 1.84' });
   assert.equal(bound['KL to SFT'], '≤ 1.84');
