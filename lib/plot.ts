@@ -71,13 +71,29 @@ export function figureSummary(fig: Figure): string {
 }
 
 /**
+ * The layout with every title as { text }: plotly.js dropped the older string form (`title: 'loss'`), which now
+ * draws no title at all, for the chart and for its axes (xaxis, yaxis2, ...). Other fields are kept as given.
+ */
+export function normaliseTitles(layout: PlotLayout): PlotLayout {
+  const asObject = (t: unknown) => (typeof t === 'string' ? { text: t } : t);
+  const out: PlotLayout = { ...layout };
+  if ('title' in out) out.title = asObject(out.title);
+  for (const [k, v] of Object.entries(out)) {
+    if (/^[xy]axis\d*$/.test(k) && typeof v === 'object' && v !== null && 'title' in v) {
+      out[k] = { ...(v as Record<string, unknown>), title: asObject((v as Record<string, unknown>).title) };
+    }
+  }
+  return out;
+}
+
+/**
  * The MIME bundle of a figure. `includeLibrary` puts plotly.js itself into the HTML (needed once per page);
  * the drawing script waits for Plotly to appear, so figure order in a page does not matter.
  */
 export function plotlyBundle(fig: Figure, opts: { includeLibrary: boolean; divId?: string }): MimeBundle {
   const id = opts.divId ?? `rlhf-plot-${newDisplayId()}`;
   const config = { responsive: true, displaylogo: false, ...(fig.config ?? {}) };
-  const full: Figure = { data: fig.data, layout: fig.layout, config };
+  const full: Figure = { data: fig.data, layout: normaliseTitles(fig.layout), config };
   const height = typeof fig.layout.height === 'number' ? fig.layout.height : 380;
   const library = opts.includeLibrary
     ? `<script type="text/javascript">/* plotly.js (cartesian), inlined for offline use */\n${plotlyLibrarySource()}\n</script>\n`
@@ -93,7 +109,7 @@ export function plotlyBundle(fig: Figure, opts: { includeLibrary: boolean; divId
     `    if (window.Plotly) { clearInterval(timer); draw(); } else if (++tries > 200) { clearInterval(timer); }\n` +
     `  }, 50);\n})();\n</script>`;
   return {
-    'application/vnd.plotly.v1+json': { data: fig.data, layout: fig.layout, config },
+    'application/vnd.plotly.v1+json': { data: fig.data, layout: full.layout, config },
     'text/html': html,
     'text/plain': figureSummary(fig),
   };

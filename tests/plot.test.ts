@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { display, escapeHtml, inNotebook } from '../lib/display';
-import { barsFigure, figureSummary, histogramFigure, linesFigure, plotlyBundle, plotlyLibrarySource } from '../lib/plot';
+import { barsFigure, figureSummary, histogramFigure, linesFigure, normaliseTitles, plotlyBundle, plotlyLibrarySource } from '../lib/plot';
 
 test('outside a kernel, display prints the text/plain entry', () => {
   assert.equal(inNotebook(), false);
@@ -57,6 +57,17 @@ test('plotlyBundle: three MIME types; the library only when asked; no way out of
   const withLib = plotlyBundle(fig, { includeLibrary: true, divId: 'p1' })['text/html'] as string;
   assert.ok(withLib.includes(plotlyLibrarySource()), 'plotly.js inlined from node_modules');
   assert.match(plotlyLibrarySource().slice(0, 200), /plotly\.js \(cartesian - minified\)/);
+});
+
+test('plotlyBundle: string titles (of the chart and its axes) become { text }, which plotly.js draws', () => {
+  const layout = { title: 'T', xaxis: { title: 'x', range: [0, 1] }, yaxis2: { title: { text: 'y2' } }, legend: { title: 'kept' } };
+  assert.deepEqual(normaliseTitles(layout), { title: { text: 'T' }, xaxis: { title: { text: 'x' }, range: [0, 1] }, yaxis2: { title: { text: 'y2' } }, legend: { title: 'kept' } });
+  assert.equal(layout.title, 'T', 'the given layout is not changed');
+  const bundle = plotlyBundle({ data: [], layout }, { includeLibrary: false, divId: 'p2' });
+  const json = bundle['application/vnd.plotly.v1+json'] as { layout: Record<string, unknown> };
+  assert.deepEqual(json.layout.title, { text: 'T' });
+  assert.match(bundle['text/html'] as string, /"title":\{"text":"T"\}/);
+  assert.equal(bundle['text/plain'], '[plot "T": 0 traces (), 0 points]');
 });
 
 test('figureSummary says what the chart holds', () => {
