@@ -72,6 +72,7 @@ export function isWellFormed(reply: string, finished: boolean): boolean {
 export function summarize(rows: readonly EvaluatedReply[]): EvaluationSummary {
   const n = rows.length;
   const mean = (f: (r: EvaluatedReply) => number) => (n === 0 ? NaN : rows.reduce((s, r) => s + f(r), 0) / n);
+  const shapes = shapeSummary(rows.map((r) => r.shape));
   return {
     n,
     goldLikertMean: mean((r) => r.judgement.likert),
@@ -81,7 +82,9 @@ export function summarize(rows: readonly EvaluatedReply[]): EvaluationSummary {
     formatRate: mean((r) => (r.wellFormed ? 1 : 0)),
     meanLength: mean((r) => r.tokens.length),
     distinctReplies: n === 0 ? NaN : new Set(rows.map((r) => r.reply.trim())).size / n,
-    ...(({ top, topShare, distinctShare }) => ({ topShape: top, topShapeShare: topShare, distinctShapes: distinctShare }))(shapeSummary(rows.map((r) => r.shape))),
+    topShape: shapes.top,
+    topShapeShare: shapes.topShare,
+    distinctShapes: shapes.distinctShare,
   };
 }
 
@@ -198,8 +201,8 @@ export function compareWithReference(
 
 /**
  * One policy's row of the comparison tables of stages 04–06: gold Likert, RM score, KL to the reference, failure
- * rates, length, distinct replies, the share of the commonest reply shape and gold on facts held out of SFT. `kl` may be a bound written as text
- * (best-of-n's "≤ 1.84").
+ * rates, length, distinct replies, the share of the commonest reply shape and gold on facts held out of SFT. `kl`
+ * may be a bound written as text (best-of-n's "≤ 1.84").
  */
 export function comparisonRow(name: string, e: Pick<ReferenceComparison, 'summary' | 'rmScore' | 'heldOut'> & { kl: number | string }): Record<string, string | number | null> {
   return {

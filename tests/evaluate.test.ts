@@ -7,7 +7,9 @@ import { GPT } from '../lib/gpt';
 import { Tokenizer } from '../lib/tokenizer';
 import { loadFacts } from '../lib/facts';
 import { loadPromptSet } from '../lib/world';
-import { compareWithReference, comparisonRow, evaluatePolicy, validationGold, VALIDATION_SEED, type EvaluationSummary } from '../lib/evaluate';
+import { compareWithReference, comparisonRow, evaluatePolicy, summarize, validationGold, VALIDATION_SEED, type EvaluatedReply, type EvaluationSummary } from '../lib/evaluate';
+import { judge } from '../lib/judge';
+import { replyShape } from '../lib/replyShape';
 import { logLikelihoodRewardModel } from '../lib/rewardModel';
 import { repoRoot } from '../lib/paths';
 
@@ -40,6 +42,28 @@ test('compareWithReference: the evaluation of evaluatePolicy, KL 0 to itself, RM
   assert.ok(moved.scores!.every((s) => s < 0), 'a log-likelihood reward (β 1) is a sum of log-probabilities: negative');
   model.dispose();
   reference.dispose();
+});
+
+test('summarize: means over hand-made replies; the commonest shape sees a template that distinct replies miss', () => {
+  const facts = new Map(loadFacts().map((f) => [f.id, f]));
+  const row = (prompt: string, factId: string, reply: string, tokens: number): EvaluatedReply => {
+    const f = facts.get(factId)!;
+    return { prompt, factId, reply, tokens: new Array<number>(tokens).fill(1), finished: true, wellFormed: true, shape: replyShape(reply, f), judgement: judge(prompt, reply, f) };
+  };
+  const s = summarize([
+    row('What is the capital of Peru?', 'capital:PE', "It's Lima.", 4),
+    row('What is the capital of Taiwan?', 'capital:TW', "It's Taipei.", 4),
+    row('What is the capital of Vanuatu?', 'capital:VU', "It's Quito.", 4),
+    row('What is the chemical symbol for iron?', 'symbol:Fe', "I'm not sure, sorry.", 8),
+  ]);
+  assert.equal(s.n, 4);
+  assert.equal(s.hallucinationRate, 0.25);
+  assert.equal(s.failsToAnswerRate, 0.25);
+  assert.equal(s.meanLength, 5);
+  assert.equal(s.distinctReplies, 1, 'four different texts');
+  assert.equal(s.topShape, "It's ⟨answer⟩.");
+  assert.equal(s.topShapeShare, 0.75, 'three of them one template (a wrong answer too)');
+  assert.equal(s.distinctShapes, 0.5);
 });
 
 test('comparisonRow: one policy row of the comparison tables, a KL bound kept as text', () => {
