@@ -31,7 +31,8 @@ export interface PpoConfig {
   /**
    * Initial KL coefficient β. 0.02, InstructGPT's, chosen on validation gold over seeds 1–3 among the literature's
    * range (MISSION.md): 6.22–6.25 at 3.5–3.6 nats from SFT, against 5.96–6.11 at 0.05 (3.1–3.3 nats) and 5.36–5.45
-   * at 0.1 (1.8–2.1 nats).
+   * at 0.1 (1.8–2.1 nats). Below the range, 0.01 gave 6.24–6.29 (the same, within the seeds' spread) at 3.6–3.8
+   * nats, nearer the 4-nat limit.
    */
   klCoef: number;
   /** Adaptive KL: target KL per response in nats (null = fixed β). */
