@@ -110,9 +110,14 @@ export function likertToScore(likert: number): number {
 /** A judge bound to one fact table and one set of lexicons. */
 export type JudgeFn = (prompt: string, response: string, fact: Fact) => Judgement;
 
+/** The judge's index of answers: a name that is also an English word of the lexicons counts only capitalised. */
+export function judgeAnswerIndex(facts: readonly Fact[] = loadFacts(), lexicons: Lexicons = loadLexicons()): AnswerIndex {
+  return buildAnswerIndex(facts, (w) => lexicons.words.has(w));
+}
+
 /** Builds a judge; the default one (`judge`) uses data/facts.json and data/lexicons. */
 export function createJudge(facts: readonly Fact[] = loadFacts(), lexicons: Lexicons = loadLexicons()): JudgeFn {
-  const index = buildAnswerIndex(facts, (w) => lexicons.words.has(w));
+  const index = judgeAnswerIndex(facts, lexicons);
   const nameWords = new Set<string>();
   for (const f of facts) for (const n of [f.subject, f.answer, ...f.aliases]) for (const w of normWords(n)) nameWords.add(w);
   const symbols = new Set(facts.filter((f) => f.kind === 'symbol').map((f) => f.answer.toLowerCase()));

@@ -1,6 +1,6 @@
-import { loadFacts, type Fact } from './facts';
-import { loadLexicons } from './lexicons';
-import { buildAnswerIndex, findMentions, isAllCaps, type AnswerIndex } from './answerMentions';
+import type { Fact } from './facts';
+import { judgeAnswerIndex } from './judge';
+import { findMentions, isAllCaps, type AnswerIndex } from './answerMentions';
 import { foldText, tokenize } from './textNormalize';
 
 /**
@@ -22,10 +22,7 @@ let defaultIndex: AnswerIndex | undefined;
 
 /** The judge's answer index over the default fact table and lexicons (built once). */
 function judgeIndex(): AnswerIndex {
-  if (!defaultIndex) {
-    const lexicons = loadLexicons();
-    defaultIndex = buildAnswerIndex(loadFacts(), (w) => lexicons.words.has(w));
-  }
+  if (!defaultIndex) defaultIndex = judgeAnswerIndex();
   return defaultIndex;
 }
 
