@@ -37,7 +37,10 @@ export interface PpoConfig {
   klCoef: number;
   /** Adaptive KL: target KL per response in nats (null = fixed β). */
   klTarget: number | null;
-  /** Adaptive KL: horizon in samples. */
+  /**
+   * Adaptive KL: horizon in samples (the literature's 10,000). At 64 rollouts an iteration that lets β change by at
+   * most 0.13 % an iteration; 1,000 lets it change ten times faster (measured in the README).
+   */
   klHorizon: number;
   /** GAE discount γ. */
   gamma: number;
