@@ -4,7 +4,7 @@ import { GPT } from './gpt';
 import { Tokenizer } from './tokenizer';
 import { CheckpointInfo, loadInto, readCheckpointInfo, saveCheckpoint } from './checkpoint';
 import { dataDir, repoRoot, STAGE_NOTEBOOKS, stageDir } from './paths';
-import { headRewardModel, logLikelihoodRewardModel, logRatioRewardModel, REWARD_FORMS, RewardModel, RewardModelMeta } from './rewardModel';
+import { headRewardModel, logLikelihoodRewardModel, logRatioRewardModel, REWARD_FORMS, RewardModel, RewardModelMeta, weightedLogLikelihoodRewardModel } from './rewardModel';
 
 /**
  * The stages hand over named artifacts, each a folder in the run folder (the keys of paths.STAGE_NOTEBOOKS).
@@ -98,6 +98,14 @@ export function loadRewardModel(dirOrStage = 'rm', opts: { reference?: LoadedMod
   }
   if (meta.form === 'lastTokenHead') return { ...loaded, reward: headRewardModel(loaded.model) };
   if (meta.form === 'logLikelihood') return { ...loaded, reward: withScaleAndShift(logLikelihoodRewardModel(loaded.model, 1), meta) };
+  if (meta.form === 'weightedLogLikelihood') {
+    const heads = loaded.model.headNames();
+    if (!heads.includes('tokenWeight') || !heads.includes('tokenBonus')) {
+      loaded.model.dispose();
+      throw new Error(`${rel(loaded.dir)}: a 'weightedLogLikelihood' reward model must carry the heads tokenWeight and tokenBonus; its checkpoint has ${heads.length ? heads.join(', ') : 'none'}`);
+    }
+    return { ...loaded, reward: withScaleAndShift(weightedLogLikelihoodRewardModel(loaded.model, 1), meta) };
+  }
   if (!meta.reference) {
     loaded.model.dispose();
     throw new Error(`${rel(loaded.dir)}: a 'logRatio' reward model must record its reference model`);

@@ -8,7 +8,7 @@ import { initEngine } from '../lib/engine';
 import { GPT, GPTConfig } from '../lib/gpt';
 import { makeVocab } from '../lib/tokenizer';
 import { hasStage, loadModel, loadRewardModel, requireStage, saveModel } from '../lib/artifacts';
-import { REWARD_HEAD, applyRewardNormalization, headRewardModel, logLikelihoodRewardModel, logRatioRewardModel, rewardModelMeta, rewardScores } from '../lib/rewardModel';
+import { REWARD_HEAD, applyRewardNormalization, headRewardModel, logLikelihoodRewardModel, logRatioRewardModel, rewardModelMeta, rewardScores, weightedLogLikelihoodRewardModel } from '../lib/rewardModel';
 
 before(async () => {
   await initEngine({ quiet: true });
@@ -84,6 +84,26 @@ test("loadRewardModel: a 'logLikelihood' reward model keeps its scale and shift 
   assert.equal(loaded.reward.reference, null);
   const after = rewardScores(loaded.reward, rows, { padId: PAD, replyStarts: [2, 1] });
   after.forEach((a, i) => assert.ok(Math.abs(a - before[i]) < 1e-5, `${a} vs ${before[i]}`));
+  w.done();
+});
+
+test("loadRewardModel: a 'weightedLogLikelihood' reward model keeps its token heads, scale and shift", () => {
+  const w = workspace();
+  const m = new GPT(tiny, { seed: 5 });
+  const rm = weightedLogLikelihoodRewardModel(m, 0.1);
+  tf.tidy(() => { for (const h of ['tokenWeight', 'tokenBonus']) m.param(`heads.${h}.weight`).assign(tf.randomNormal([tiny.dModel, 1], 0, 0.05, 'float32', 5)); });
+  applyRewardNormalization(rm, { gain: 3, bias: 0.5 });
+  const rows = [[1, 2, 3, 4], [5, 6, 7]];
+  const before = rewardScores(rm, rows, { padId: PAD, replyStarts: [2, 1] });
+  saveModel(path.join(w.dir, 'rm'), m, { tokenizerFile: w.vocab, stage: 'rm', seed: 5, metrics: { reward: rewardModelMeta(rm) } });
+  const loaded = loadRewardModel(path.join(w.dir, 'rm'));
+  assert.equal(loaded.reward.form, 'weightedLogLikelihood');
+  const after = rewardScores(loaded.reward, rows, { padId: PAD, replyStarts: [2, 1] });
+  after.forEach((a, i) => assert.ok(Math.abs(a - before[i]) < 1e-5, `${a} vs ${before[i]}`));
+  // The same weights saved as a plain model, with the form claimed in metrics: the heads are missing, and named.
+  const plain = new GPT(tiny, { seed: 5 });
+  saveModel(path.join(w.dir, 'bad'), plain, { tokenizerFile: w.vocab, stage: 'rm', seed: 5, metrics: { reward: { form: 'weightedLogLikelihood', scale: 1, shift: 0 } } });
+  assert.throws(() => loadRewardModel(path.join(w.dir, 'bad')), /must carry the heads tokenWeight and tokenBonus; its checkpoint has none/);
   w.done();
 });
 

@@ -11,6 +11,10 @@ import {
   headRewardModel,
   logRatioRewardModel,
   logLikelihoodRewardModel,
+  weightedLogLikelihoodRewardModel,
+  TOKEN_WEIGHT_HEAD,
+  TOKEN_BONUS_HEAD,
+  TOKEN_HEAD_GAIN,
   replyStartOf,
   applyRewardNormalization,
   defaultRewardModelConfig,
@@ -411,4 +415,56 @@ test('the logRatio loss is DPO\'s: −log σ(β · [Δ(y_w) − Δ(y_l)]), Δ = 
   assert.ok(Math.abs(loss - Math.LN2) > 1e-3, 'the perturbed model is not at ln 2');
   model.dispose();
   ref.dispose();
+});
+
+test('weightedLogLikelihood reward: zero heads give the logLikelihood reward; set heads weigh and shift each reply token, by hand', () => {
+  const model = new GPT(tiny, { seed: 51 });
+  const rm = weightedLogLikelihoodRewardModel(model, 0.5);
+  assert.deepEqual(model.headNames().sort(), [TOKEN_BONUS_HEAD, TOKEN_WEIGHT_HEAD].sort());
+  const rows = [[1, 2, 3, 4, 5], [6, 7, 8]];
+  const starts = [3, 1];
+  const plain = rows.map((row, i) => 0.5 * replyLogprob(model, row, starts[i]));
+  const atStart = rewardScores(rm, rows, { padId: PAD, replyStarts: starts });
+  atStart.forEach((g, i) => assert.ok(Math.abs(g - plain[i]) < 1e-5, `zero heads, row ${i}: ${g} vs ${plain[i]}`));
+  // Weight head bias ln 2 / gain → every token weighs 2; bonus head bias 0.05 → +0.5 per reply token (gain 10).
+  model.param(`heads.${TOKEN_WEIGHT_HEAD}.bias`).assign(tf.tensor1d([Math.log(2) / TOKEN_HEAD_GAIN]));
+  model.param(`heads.${TOKEN_BONUS_HEAD}.bias`).assign(tf.tensor1d([0.5 / TOKEN_HEAD_GAIN]));
+  const byHand = rows.map((row, i) => 0.5 * (2 * replyLogprob(model, row, starts[i]) + 0.5 * (row.length - starts[i])));
+  const got = rewardScores(rm, rows, { padId: PAD, replyStarts: starts });
+  got.forEach((g, i) => assert.ok(Math.abs(g - byHand[i]) < 1e-4, `row ${i}: ${g} vs ${byHand[i]}`));
+  // Per-token rewards sum to the reply's reward; normalisation folds into scale and shift.
+  applyRewardNormalization(rm, { gain: 2, bias: -1 });
+  const tokens = [[1, 2, 3, 4, 5], [6, 7, 8, PAD, PAD]];
+  const mask = [[0, 0, 1, 1], [1, 1, 0, 0]];
+  const perToken = tokenRewards(rm, tokens, mask);
+  perToken.map((r) => r.reduce((a, b) => a + b, 0)).forEach((v, i) => assert.ok(Math.abs(v - (2 * got[i] - 1)) < 1e-4, `token sum row ${i}: ${v}`));
+  // A model that already has the heads (a loaded RM) keeps them.
+  weightedLogLikelihoodRewardModel(model, 1);
+  assert.equal(model.param(`heads.${TOKEN_BONUS_HEAD}.bias`).dataSync()[0], Math.fround(0.5 / TOKEN_HEAD_GAIN));
+  assert.throws(() => weightedLogLikelihoodRewardModel(model, Number.NaN), /beta/);
+  model.dispose();
+});
+
+test('a weightedLogLikelihood reward-model training step does not leak tensors and trains the token heads', () => {
+  const model = new GPT(tiny, { seed: 52 });
+  const rm = weightedLogLikelihoodRewardModel(model, 0.1);
+  const opt = new Adam(model.params().values(), { learningRate: 1e-3 });
+  const batch = lmHeadBatch();
+  const first = rewardModelStep(rm, opt, batch, { learningRate: 1e-3, gradClip: 1 }); // burn-in
+  assert.ok(Number.isFinite(first.loss) && first.gradNorm > 0);
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 3; i++) rewardModelStep(rm, opt, batch, { learningRate: 1e-3, gradClip: 1 });
+  assert.equal(tf.memory().numTensors, before);
+  for (const h of [TOKEN_WEIGHT_HEAD, TOKEN_BONUS_HEAD]) {
+    assert.ok(Array.from(model.param(`heads.${h}.weight`).dataSync()).some((v) => v !== 0), `${h} moved from zero`);
+  }
+  opt.dispose();
+  model.dispose();
+});
+
+test('a tiny weightedLogLikelihood reward model learns to prefer replies that contain token 7', () => {
+  const model = new GPT(tiny, { seed: 34 });
+  const { end } = trainOnTokenSeven(weightedLogLikelihoodRewardModel(model, 1), 33);
+  assert.ok(end >= 0.95, `held-out accuracy after training ${end}`);
+  model.dispose();
 });
