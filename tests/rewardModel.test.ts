@@ -371,10 +371,9 @@ test('tokenRewards: the reward per reply token, summing to the reply\'s reward, 
   for (const m of [model, pair.model, pair.ref, head.model]) m.dispose();
 });
 
-test('a logLikelihood reward-model training step does not leak tensors', () => {
-  const model = new GPT(tiny, { seed: 42 });
-  const rm = logLikelihoodRewardModel(model, 0.1);
-  const opt = new Adam(model.params().values(), { learningRate: 1e-3 });
+/** One burn-in training step of `rm` on lmHeadBatch, then three more: the tensor count must not grow. */
+function assertStepDoesNotLeak(rm: RewardModel): void {
+  const opt = new Adam(rm.model.params().values(), { learningRate: 1e-3 });
   const batch = lmHeadBatch();
   const first = rewardModelStep(rm, opt, batch, { learningRate: 1e-3, gradClip: 1 }); // burn-in
   assert.ok(Number.isFinite(first.loss) && first.gradNorm > 0);
@@ -382,6 +381,11 @@ test('a logLikelihood reward-model training step does not leak tensors', () => {
   for (let i = 0; i < 3; i++) rewardModelStep(rm, opt, batch, { learningRate: 1e-3, gradClip: 1 });
   assert.equal(tf.memory().numTensors, before);
   opt.dispose();
+}
+
+test('a logLikelihood reward-model training step does not leak tensors', () => {
+  const model = new GPT(tiny, { seed: 42 });
+  assertStepDoesNotLeak(logLikelihoodRewardModel(model, 0.1));
   model.dispose();
 });
 
@@ -447,18 +451,10 @@ test('weightedLogLikelihood reward: zero heads give the logLikelihood reward; se
 
 test('a weightedLogLikelihood reward-model training step does not leak tensors and trains the token heads', () => {
   const model = new GPT(tiny, { seed: 52 });
-  const rm = weightedLogLikelihoodRewardModel(model, 0.1);
-  const opt = new Adam(model.params().values(), { learningRate: 1e-3 });
-  const batch = lmHeadBatch();
-  const first = rewardModelStep(rm, opt, batch, { learningRate: 1e-3, gradClip: 1 }); // burn-in
-  assert.ok(Number.isFinite(first.loss) && first.gradNorm > 0);
-  const before = tf.memory().numTensors;
-  for (let i = 0; i < 3; i++) rewardModelStep(rm, opt, batch, { learningRate: 1e-3, gradClip: 1 });
-  assert.equal(tf.memory().numTensors, before);
+  assertStepDoesNotLeak(weightedLogLikelihoodRewardModel(model, 0.1));
   for (const h of [TOKEN_WEIGHT_HEAD, TOKEN_BONUS_HEAD]) {
     assert.ok(Array.from(model.param(`heads.${h}.weight`).dataSync()).some((v) => v !== 0), `${h} moved from zero`);
   }
-  opt.dispose();
   model.dispose();
 });
 
