@@ -4,7 +4,7 @@ import { GPT } from './gpt';
 import { Tokenizer } from './tokenizer';
 import { CheckpointInfo, loadInto, readCheckpointInfo, saveCheckpoint } from './checkpoint';
 import { dataDir, repoRoot, STAGE_NOTEBOOKS, stageDir } from './paths';
-import { headRewardModel, logLikelihoodRewardModel, logRatioRewardModel, REWARD_FORMS, RewardModel, RewardModelMeta, weightedLogLikelihoodRewardModel } from './rewardModel';
+import { headRewardModel, logLikelihoodRewardModel, logRatioRewardModel, REWARD_FORMS, RewardModel, RewardModelMeta, TOKEN_BONUS_HEAD, TOKEN_WEIGHT_HEAD, weightedLogLikelihoodRewardModel } from './rewardModel';
 
 /**
  * The stages hand over named artifacts, each a folder in the run folder (the keys of paths.STAGE_NOTEBOOKS).
@@ -100,9 +100,10 @@ export function loadRewardModel(dirOrStage = 'rm', opts: { reference?: LoadedMod
   if (meta.form === 'logLikelihood') return { ...loaded, reward: withScaleAndShift(logLikelihoodRewardModel(loaded.model, 1), meta) };
   if (meta.form === 'weightedLogLikelihood') {
     const heads = loaded.model.headNames();
-    if (!heads.includes('tokenWeight') || !heads.includes('tokenBonus')) {
+    // weightedLogLikelihoodRewardModel would add missing heads at zero: a checkpoint without them is refused instead.
+    if (!heads.includes(TOKEN_WEIGHT_HEAD) || !heads.includes(TOKEN_BONUS_HEAD)) {
       loaded.model.dispose();
-      throw new Error(`${rel(loaded.dir)}: a 'weightedLogLikelihood' reward model must carry the heads tokenWeight and tokenBonus; its checkpoint has ${heads.length ? heads.join(', ') : 'none'}`);
+      throw new Error(`${rel(loaded.dir)}: a 'weightedLogLikelihood' reward model must carry the heads ${TOKEN_WEIGHT_HEAD} and ${TOKEN_BONUS_HEAD}; its checkpoint has ${heads.length ? heads.join(', ') : 'none'}`);
     }
     return { ...loaded, reward: withScaleAndShift(weightedLogLikelihoodRewardModel(loaded.model, 1), meta) };
   }

@@ -256,8 +256,8 @@ function logProbTerms(rm: RewardModel, tokens: tf.Tensor2D, training?: boolean):
 /**
  * Rewards of many token rows (no gradient), in batches of `batchSize`: rows [N][*] → [N]. Each batch is padded
  * to its own longest row with `padId`; rows longer than the model's context keep their last tokens. The
- * LM-head forms ('logRatio', 'logLikelihood', 'weightedLogLikelihood') need `replyStarts` (where each row's reply begins: replyStartOf, or the
- * prompt's length).
+ * LM-head forms ('logRatio', 'logLikelihood', 'weightedLogLikelihood') need `replyStarts` (where each row's reply
+ * begins: replyStartOf, or the prompt's length).
  */
 export function rewardScores(rm: RewardModel, rows: readonly (readonly number[])[], opts: { padId: number; batchSize?: number; replyStarts?: readonly number[] }): number[] {
   const batchSize = opts.batchSize ?? 64;
