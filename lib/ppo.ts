@@ -29,10 +29,10 @@ export interface PpoConfig {
   /** Adam form: 'pytorch' (tfjs, TRL) or 'tf1' (OpenAI's original RLHF code). */
   adamForm: 'pytorch' | 'tf1';
   /**
-   * Initial KL coefficient β. 0.02, InstructGPT's, chosen on validation gold over seeds 1–3 among the literature's
-   * range (MISSION.md): 6.22–6.25 at 3.5–3.6 nats from SFT, against 5.96–6.11 at 0.05 (3.1–3.3 nats) and 5.36–5.45
-   * at 0.1 (1.8–2.1 nats). Below the range, 0.01 gave 6.24–6.29 (the same, within the seeds' spread) at 3.6–3.8
-   * nats, nearer the 4-nat limit.
+   * Initial KL coefficient β. 0.05 (TRL's default), against the token-weighted RM of 03: at InstructGPT's 0.02 the
+   * policy (seed 1) went 4.04 nats from SFT, past the 4-nat limit; at 0.05 seeds 1–3 reached 6.18–6.28 validation
+   * gold at 3.3–4.0 nats. (Against the log-likelihood RM, 0.02 had been chosen on validation gold: 6.22–6.25 at
+   * 3.5–3.6 nats, against 5.96–6.11 at 0.05 and 5.36–5.45 at 0.1; README.)
    */
   klCoef: number;
   /** Adaptive KL: target KL per response in nats (null = fixed β). */
@@ -82,7 +82,7 @@ export const defaultPpoConfig: PpoConfig = {
   minibatches: 2,
   learningRate: 4e-5,
   adamForm: 'pytorch',
-  klCoef: 0.02,
+  klCoef: 0.05,
   klTarget: null,
   klHorizon: 10000,
   gamma: 1,

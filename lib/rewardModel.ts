@@ -504,9 +504,8 @@ export interface RewardModelConfig {
   /** Use at most this many training groups (Infinity = all; smoke mode uses a few). */
   maxTrainGroups: number;
   /**
-   * How the reward is read: 'logLikelihood' (default), 'weightedLogLikelihood' or 'logRatio' (all read the LM head),
-   * or 'lastTokenHead'
-   * (InstructGPT's scalar head).
+   * How the reward is read: 'weightedLogLikelihood' (default), 'logLikelihood' or 'logRatio' (all read the LM head),
+   * or 'lastTokenHead' (InstructGPT's scalar head).
    */
   form: RewardForm;
   /**
@@ -528,7 +527,7 @@ export const defaultRewardModelConfig: RewardModelConfig = {
   gradClip: 1,
   beta2: 0.999,
   maxTrainGroups: Infinity,
-  form: 'logLikelihood',
+  form: 'weightedLogLikelihood',
   logProbBeta: 0.1,
   seed: 1,
 };

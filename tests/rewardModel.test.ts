@@ -397,7 +397,7 @@ test('a tiny logLikelihood reward model learns to prefer replies that contain to
 });
 
 test('validateRewardModelConfig names the bad field', () => {
-  assert.equal(validateRewardModelConfig({ ...defaultRewardModelConfig }).form, 'logLikelihood');
+  assert.equal(validateRewardModelConfig({ ...defaultRewardModelConfig }).form, 'weightedLogLikelihood');
   assert.throws(() => validateRewardModelConfig({ ...defaultRewardModelConfig, epochs: 0 }), /RewardModelConfig\.epochs/);
   assert.throws(() => validateRewardModelConfig({ ...defaultRewardModelConfig, heldOutFraction: 1 }), /heldOutFraction/);
   assert.throws(() => validateRewardModelConfig({ ...defaultRewardModelConfig, learningRate: -1 }), /learningRate/);
