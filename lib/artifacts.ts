@@ -4,7 +4,7 @@ import { GPT } from './gpt';
 import { Tokenizer } from './tokenizer';
 import { CheckpointInfo, loadInto, readCheckpointInfo, saveCheckpoint } from './checkpoint';
 import { dataDir, repoRoot, STAGE_NOTEBOOKS, stageDir } from './paths';
-import { headRewardModel, logLikelihoodRewardModel, logRatioRewardModel, REWARD_FORMS, RewardModel, RewardModelMeta, TOKEN_BONUS_HEAD, TOKEN_WEIGHT_HEAD, weightedLogLikelihoodRewardModel } from './rewardModel';
+import { headRewardModel, logLikelihoodRewardModel, logRatioRewardModel, missingTokenHeads, REWARD_FORMS, RewardModel, RewardModelMeta, TOKEN_BONUS_HEAD, TOKEN_WEIGHT_HEAD, weightedLogLikelihoodRewardModel } from './rewardModel';
 
 /**
  * The stages hand over named artifacts, each a folder in the run folder (the keys of paths.STAGE_NOTEBOOKS).
@@ -99,9 +99,9 @@ export function loadRewardModel(dirOrStage = 'rm', opts: { reference?: LoadedMod
   if (meta.form === 'lastTokenHead') return { ...loaded, reward: headRewardModel(loaded.model) };
   if (meta.form === 'logLikelihood') return { ...loaded, reward: withScaleAndShift(logLikelihoodRewardModel(loaded.model, 1), meta) };
   if (meta.form === 'weightedLogLikelihood') {
-    const heads = loaded.model.headNames();
     // weightedLogLikelihoodRewardModel would add missing heads at zero: a checkpoint without them is refused instead.
-    if (!heads.includes(TOKEN_WEIGHT_HEAD) || !heads.includes(TOKEN_BONUS_HEAD)) {
+    if (missingTokenHeads(loaded.model).length > 0) {
+      const heads = loaded.model.headNames();
       loaded.model.dispose();
       throw new Error(`${rel(loaded.dir)}: a 'weightedLogLikelihood' reward model must carry the heads ${TOKEN_WEIGHT_HEAD} and ${TOKEN_BONUS_HEAD}; its checkpoint has ${heads.length ? heads.join(', ') : 'none'}`);
     }

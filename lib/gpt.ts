@@ -237,10 +237,16 @@ export class GPT {
    * tokens [B, T] → [B, T−1]; entry t scores tokens[t+1] given tokens[0..t].
    */
   tokenLogprobs(tokens: tf.Tensor2D, opts: { temperature?: number; training?: boolean } = {}): tf.Tensor2D {
+    return tf.tidy(() => this.logprobsFromHidden(this.hidden(tokens, { training: opts.training }), tokens, opts.temperature ?? 1));
+  }
+
+  /**
+   * tokenLogprobs from hidden states already computed for `tokens`: h (B, T, d) → (B, T−1), entry t the
+   * log-probability of token t+1 (for callers that also read other heads on the same states).
+   */
+  logprobsFromHidden(h: tf.Tensor3D, tokens: tf.Tensor2D, temperature = 1): tf.Tensor2D {
     return tf.tidy(() => {
       const [B, T] = tokens.shape;
-      const temperature = opts.temperature ?? 1;
-      const h = this.hidden(tokens, { training: opts.training });
       return logprobsOf(this.logits(h.slice([0, 0, 0], [B, T - 1, -1])), tokens.slice([0, 1], [B, T - 1]), temperature);
     });
   }

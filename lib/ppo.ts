@@ -31,8 +31,9 @@ export interface PpoConfig {
   /**
    * Initial KL coefficient β. 0.05 (TRL's default), against the token-weighted RM of 03: at InstructGPT's 0.02 the
    * policy (seed 1) went 4.04 nats from SFT, past the 4-nat limit, and 0.03 reached the same best validation gold
-   * as 0.05 (6.18, seed 1); at 0.05 seeds 1–3 reached 6.18–6.28 validation gold at 3.3–4.0 nats. (Against the log-likelihood RM, 0.02 had been chosen on validation gold: 6.22–6.25 at
-   * 3.5–3.6 nats, against 5.96–6.11 at 0.05 and 5.36–5.45 at 0.1; README.)
+   * as 0.05 (6.18, seed 1); at 0.05 seeds 1–3 reached 6.18–6.28 validation gold at 3.3–4.0 nats. (Against the
+   * log-likelihood RM, 0.02 had been chosen on validation gold: 6.22–6.25 at 3.5–3.6 nats, against 5.96–6.11 at
+   * 0.05 and 5.36–5.45 at 0.1; README.)
    */
   klCoef: number;
   /** Adaptive KL: target KL per response in nats (null = fixed β). */

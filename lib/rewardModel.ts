@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { GPT, logprobsOf } from './gpt';
+import { GPT } from './gpt';
 import { Adam, clipByGlobalNorm } from './adam';
 import { chatPrompt, chatReply } from './chat';
 import { bradleyTerryLoss, groupedPairs, pairRewards, PairBatch } from './losses';
@@ -110,9 +110,14 @@ export function logLikelihoodRewardModel(model: GPT, beta: number): RewardModel 
  */
 export function weightedLogLikelihoodRewardModel(model: GPT, beta: number): RewardModel {
   if (!(Number.isFinite(beta) && beta > 0)) throw new Error(`weightedLogLikelihoodRewardModel: beta must be finite and > 0, got ${beta}`);
-  const heads = model.headNames();
-  for (const name of [TOKEN_WEIGHT_HEAD, TOKEN_BONUS_HEAD]) if (!heads.includes(name)) model.addHead(name, { zero: true });
+  for (const name of missingTokenHeads(model)) model.addHead(name, { zero: true });
   return { form: 'weightedLogLikelihood', model, reference: null, scale: beta, shift: 0 };
+}
+
+/** The token heads of the 'weightedLogLikelihood' form that `model` lacks (none for a trained or loaded one). */
+export function missingTokenHeads(model: GPT): string[] {
+  const heads = model.headNames();
+  return [TOKEN_WEIGHT_HEAD, TOKEN_BONUS_HEAD].filter((name) => !heads.includes(name));
 }
 
 /** What a saved reward model records about its form (stored in its metrics.json under "reward"). */
@@ -242,7 +247,7 @@ function logProbTerms(rm: RewardModel, tokens: tf.Tensor2D, training?: boolean):
     return tf.tidy(() => {
       const [B, T] = tokens.shape;
       const h = rm.model.hidden(tokens, { training }); // (B, T, d)
-      const lp = logprobsOf(rm.model.logits(h.slice([0, 0, 0], [B, T - 1, -1])), tokens.slice([0, 1], [B, T - 1])); // (B, T−1)
+      const lp = rm.model.logprobsFromHidden(h, tokens); // (B, T−1)
       const after = h.slice([0, 1, 0], [B, T - 1, -1]) as tf.Tensor3D; // (B, T−1, d): the state that has read token t+1
       const weight = tf.exp(tf.mul(rm.model.head(TOKEN_WEIGHT_HEAD, after), TOKEN_HEAD_GAIN)); // (B, T−1)
       const bonus = tf.mul(rm.model.head(TOKEN_BONUS_HEAD, after), TOKEN_HEAD_GAIN); // (B, T−1)

@@ -8,7 +8,7 @@ import { initEngine } from '../lib/engine';
 import { GPT, GPTConfig } from '../lib/gpt';
 import { makeVocab } from '../lib/tokenizer';
 import { hasStage, loadModel, loadRewardModel, requireStage, saveModel } from '../lib/artifacts';
-import { REWARD_HEAD, applyRewardNormalization, headRewardModel, logLikelihoodRewardModel, logRatioRewardModel, rewardModelMeta, rewardScores, weightedLogLikelihoodRewardModel } from '../lib/rewardModel';
+import { REWARD_HEAD, applyRewardNormalization, headRewardModel, logLikelihoodRewardModel, logRatioRewardModel, rewardModelMeta, rewardScores, TOKEN_BONUS_HEAD, TOKEN_WEIGHT_HEAD, weightedLogLikelihoodRewardModel } from '../lib/rewardModel';
 
 before(async () => {
   await initEngine({ quiet: true });
@@ -91,7 +91,7 @@ test("loadRewardModel: a 'weightedLogLikelihood' reward model keeps its token he
   const w = workspace();
   const m = new GPT(tiny, { seed: 5 });
   const rm = weightedLogLikelihoodRewardModel(m, 0.1);
-  tf.tidy(() => { for (const h of ['tokenWeight', 'tokenBonus']) m.param(`heads.${h}.weight`).assign(tf.randomNormal([tiny.dModel, 1], 0, 0.05, 'float32', 5)); });
+  tf.tidy(() => { for (const h of [TOKEN_WEIGHT_HEAD, TOKEN_BONUS_HEAD]) m.param(`heads.${h}.weight`).assign(tf.randomNormal([tiny.dModel, 1], 0, 0.05, 'float32', 5)); });
   applyRewardNormalization(rm, { gain: 3, bias: 0.5 });
   const rows = [[1, 2, 3, 4], [5, 6, 7]];
   const before = rewardScores(rm, rows, { padId: PAD, replyStarts: [2, 1] });
