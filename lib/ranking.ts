@@ -1,4 +1,4 @@
-import { panelWith, type LabelerConfig } from './labelers';
+import { panelWith, type Assignment, type LabelerConfig } from './labelers';
 import { pairOrder, type CandidateSet, type RankingRecord } from './preferences';
 import { validateSamplingConfig, defaultSamplingConfig } from './sampling';
 
@@ -27,7 +27,12 @@ export interface RankingConfig {
   seed: number;
   /** Changes to every simulated labeler of the default panel (lib/labelers.ts panelWith), e.g. { sigma: 0 }. */
   panel: Partial<Omit<LabelerConfig, 'id' | 'seed'>>;
-  /** Prompts that every labeler labels, for the agreement statistics (Infinity = all). Not used for training. */
+  /**
+   * Who ranks which prompt: 'all', the whole panel ranks every prompt and training uses their consensus
+   * (lib/consensus.ts); 'rotation', one labeler per prompt, taking turns (most of InstructGPT's comparisons had one).
+   */
+  assignment: Assignment;
+  /** Prompts that every labeler labels, for the agreement statistics (Infinity = all). With 'rotation', not used for training. */
   agreementPrompts: number;
   /** Prompts a person ranks in the page when the notebook runs with RLHF_HUMAN=1 (the cell waits for them). */
   humanPrompts: number;
@@ -45,6 +50,7 @@ export const defaultRankingConfig: RankingConfig = {
   batchSize: 64,
   seed: 2,
   panel: {},
+  assignment: 'all',
   agreementPrompts: Infinity,
   humanPrompts: 5,
   humanMinutes: 30,
@@ -68,6 +74,7 @@ export function validateRankingConfig(c: RankingConfig): RankingConfig {
   }
   if (!Number.isInteger(c.seed)) throw new Error(`RankingConfig.seed must be an integer, got ${c.seed}`);
   if (!(c.humanMinutes > 0)) throw new Error(`RankingConfig.humanMinutes must be > 0, got ${c.humanMinutes}`);
+  if (c.assignment !== 'all' && c.assignment !== 'rotation') throw new Error(`RankingConfig.assignment must be 'all' or 'rotation', got ${JSON.stringify(c.assignment)}`);
   if (typeof c.panel !== 'object' || c.panel === null) throw new Error('RankingConfig.panel must be an object of labeler fields, e.g. { sigma: 0 }');
   try {
     panelWith(c.panel);

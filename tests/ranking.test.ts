@@ -106,6 +106,7 @@ test('RankingConfig: defaults are valid; bad fields are named', () => {
   assert.throws(() => validateRankingConfig({ ...defaultRankingConfig, topP: 0 }), /RankingConfig\.topP must be in \(0, 1\]/);
   assert.throws(() => validateRankingConfig({ ...defaultRankingConfig, prompts: 0 }), /RankingConfig\.prompts/);
   assert.throws(() => validateRankingConfig({ ...defaultRankingConfig, batchSize: 1.5 }), /RankingConfig\.batchSize/);
+  assert.throws(() => validateRankingConfig({ ...defaultRankingConfig, assignment: 'some' as 'all' }), /RankingConfig\.assignment must be 'all' or 'rotation', got "some"/);
   assert.throws(() => validateRankingConfig({ ...defaultRankingConfig, panel: { sigma: -1 } }), /RankingConfig\.panel: labeler "sim:0": sigma must be a number in \[0, 6\]/);
 });
 
