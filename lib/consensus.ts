@@ -1,3 +1,4 @@
+import { tiersFromScores } from './labelers';
 import type { Label, Ranking, RankingRecord } from './preferences';
 
 /**
@@ -8,12 +9,12 @@ import type { Label, Ranking, RankingRecord } from './preferences';
  * several people's rankings of the same replies in this spirit. The rule here:
  *
  *   consensus score of reply i = mean over labels of the overall rating (1–7) they gave i
- *   ranking = replies by score, best first; equal scores are ordered by mean tier (Borda); equal on both, tied.
+ *   ranking = replies by score, best first; equal scores tie (and give no pair, like any tie)
  *
- * The overall ratings carry how much better a reply is, not only its place: with five labelers the mean rating
- * gave a reward model 0.80 held-out accuracy against gold where the mean tier gave 0.79 and one labeler 0.79
- * (notebooks/03_reward_model.ipynb). Labels without overall ratings (a person may leave them out) count in the
- * tie-break only; with none rated, the mean tier decides alone. A record with a single label keeps it as it is.
+ * The overall ratings say how much better a reply is, not only its place. When a label has no overall ratings (a
+ * person may leave them out), the score is the reply's mean place in the rankings instead (a Borda count). A
+ * record with a single label keeps it as it is. notebooks/03_reward_model.ipynb compares a reward model trained on
+ * the consensus of five labels with one trained on one label per prompt.
  */
 
 /** The id a consensus label is filed under: a label computed from the others, not given by anyone. */
@@ -35,25 +36,18 @@ export function consensusLabel(labels: readonly Label[], k: number): Label {
   labels.forEach((l, n) => {
     if (l.ratings.length !== k) throw new Error(`consensusLabel: label ${n} (${l.labeler}) has ${l.ratings.length} ratings for ${k} replies`);
   });
-  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  const mean = (xs: number[]) => xs.reduce((sum, x) => sum + x, 0) / xs.length;
+  const rated = labels.every((l) => l.ratings.every((r) => r.overall !== undefined));
   const tiers = labels.map((l) => tiersOf(l.ranking, k));
-  const rated = labels.filter((l) => l.ratings.every((r) => r.overall !== undefined));
-  const score = Array.from({ length: k }, (_, i) => (rated.length > 0 ? mean(rated.map((l) => l.ratings[i].overall as number)) : 0));
-  const place = Array.from({ length: k }, (_, i) => mean(tiers.map((t) => t[i])));
-  const same = (a: number, b: number) => Math.abs(a - b) <= 1e-9;
-  const order = score.map((_, i) => i).sort((a, b) => (same(score[a], score[b]) ? (same(place[a], place[b]) ? a - b : place[a] - place[b]) : score[b] - score[a]));
-  const ranking: Ranking = [];
-  order.forEach((i, n) => {
-    const prev = order[n - 1];
-    if (n > 0 && same(score[prev], score[i]) && same(place[prev], place[i])) ranking[ranking.length - 1].push(i);
-    else ranking.push([i]);
-  });
+  // Higher is better: the mean overall rating, or minus the mean tier.
+  const score = Array.from({ length: k }, (_, i) => (rated ? mean(labels.map((l) => l.ratings[i].overall as number)) : -mean(tiers.map((t) => t[i]))));
+  const ranking = tiersFromScores(score, 0);
   const field = (f: 'factualness' | 'harmlessness' | 'humanLikeness') => (i: number) => mean(labels.map((l) => l.ratings[i][f]));
   const ratings = Array.from({ length: k }, (_, i) => ({
     factualness: field('factualness')(i),
     harmlessness: field('harmlessness')(i),
     humanLikeness: field('humanLikeness')(i),
-    ...(rated.length > 0 ? { overall: score[i] } : {}),
+    ...(rated ? { overall: score[i] } : {}),
   }));
   return { labeler: CONSENSUS_LABELER, ratings, ranking };
 }

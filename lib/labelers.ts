@@ -158,7 +158,7 @@ export function simulateLabel(config: LabelerConfig, prompt: string, responses: 
   return { labeler: config.id, ratings, ranking: tiersFromScores(overall, config.tieMargin) };
 }
 
-/** Who labels which prompt: 'rotation' — prompt i by labeler i mod n (one label each, as for training); 'all' — every labeler labels every prompt (for agreement statistics). */
+/** Who labels which prompt: 'rotation' — prompt i by labeler i mod n (one label each, as InstructGPT mostly had); 'all' — every labeler labels every prompt (stage 02's default: agreement statistics, and a consensus to train on). */
 export type Assignment = 'rotation' | 'all';
 
 export interface PanelOptions {

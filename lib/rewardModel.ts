@@ -338,7 +338,7 @@ export function scoreReplies(
 // ---------------------------------------------------------------------------------------------------------------
 // Training on grouped pairs
 
-/** One prompt's (one labeler's) K token rows and the pairs of its ranking: one batch element. */
+/** One prompt's (one label's) K token rows and the pairs of its ranking: one batch element. */
 export interface RewardGroup {
   /** [K][*] token rows of prompt + each response. */
   rows: number[][];

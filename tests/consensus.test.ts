@@ -1,4 +1,4 @@
-/** The panel's consensus ranking: mean overall rating first, mean tier to break ties, a lone label kept as it is. */
+/** The panel's consensus ranking: mean overall rating (mean tier without ratings), equal scores tied, a lone label kept as it is. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { consensusLabel, consensusRecords, CONSENSUS_LABELER } from '../lib/consensus';
@@ -21,22 +21,21 @@ test('consensusLabel: replies ordered by mean overall rating, not by how many la
   assert.deepEqual(c.ratings[0], { factualness: 4, harmlessness: 4, humanLikeness: 4, overall: 11 / 3 });
 });
 
-test('consensusLabel: equal mean ratings are ordered by mean tier, and tie only when that is equal too', () => {
-  // Replies 0 and 1 both average 4; reply 0 has mean tier 0.5, reply 1 mean tier 1. Replies 1 and 2 are tied on both.
-  const a = consensusLabel([label('sim:0', [4, 4, 4], [[0, 1], [2]]), label('sim:1', [4, 4, 4], [[0], [1, 2]])], 3);
-  // tiers: reply 0 → 0, 0 (mean 0); reply 1 → 0, 1 (0.5); reply 2 → 1, 1 (1)
-  assert.deepEqual(a.ranking, [[0], [1], [2]]);
-  const b = consensusLabel([label('sim:0', [4, 4, 4], [[0], [1, 2]]), label('sim:1', [4, 4, 4], [[0], [2, 1]])], 3);
-  assert.deepEqual(b.ranking, [[0], [1, 2]]);
+test('consensusLabel: equal mean ratings tie, whatever the rankings say', () => {
+  // Replies 0 and 1 both average 4 (one labeler put 0 first, the other tied them); reply 2 averages 3.
+  const c = consensusLabel([label('sim:0', [4, 4, 3], [[0], [1], [2]]), label('sim:1', [4, 4, 3], [[0, 1], [2]])], 3);
+  assert.deepEqual(c.ranking, [[0, 1], [2]]);
 });
 
-test('consensusLabel: labels without overall ratings only break ties; with none rated, mean tier decides', () => {
-  const rated = label('sim:0', [6, 3], [[0], [1]]);
-  const unrated = label('human:ada', [undefined, undefined], [[1], [0]]);
-  assert.deepEqual(consensusLabel([rated, unrated], 2).ranking, [[0], [1]]);
-  const c = consensusLabel([unrated, label('human:bo', [undefined, undefined], [[1], [0]])], 2);
-  assert.deepEqual(c.ranking, [[1], [0]]);
+test('consensusLabel: when a label has no overall ratings, the mean place in the rankings decides (Borda)', () => {
+  const rated = label('sim:0', [6, 3, 1], [[0], [1], [2]]);
+  const unrated = label('human:ada', [undefined, undefined, undefined], [[1], [0], [2]]);
+  // tiers: reply 0 → 0, 1; reply 1 → 1, 0; reply 2 → 2, 2: 0 and 1 tie, 2 last
+  const c = consensusLabel([rated, unrated], 3);
+  assert.deepEqual(c.ranking, [[0, 1], [2]]);
   assert.equal(c.ratings[0].overall, undefined);
+  const two = consensusLabel([unrated, label('human:bo', [undefined, undefined, undefined], [[1], [2], [0]])], 3);
+  assert.deepEqual(two.ranking, [[1], [0, 2]]); // mean tiers 1.5, 0, 1.5
 });
 
 test('consensusLabel: a single label is returned unchanged; bad input is named', () => {
