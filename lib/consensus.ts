@@ -38,15 +38,15 @@ export function consensusLabel(labels: readonly Label[], k: number): Label {
   });
   const mean = (xs: number[]) => xs.reduce((sum, x) => sum + x, 0) / xs.length;
   const rated = labels.every((l) => l.ratings.every((r) => r.overall !== undefined));
-  const tiers = labels.map((l) => tiersOf(l.ranking, k));
+  const tiers = labels.map((l) => tiersOf(l.ranking, k)); // also checks that every ranking places every reply
   // Higher is better: the mean overall rating, or minus the mean tier.
   const score = Array.from({ length: k }, (_, i) => (rated ? mean(labels.map((l) => l.ratings[i].overall as number)) : -mean(tiers.map((t) => t[i]))));
   const ranking = tiersFromScores(score, 0);
-  const field = (f: 'factualness' | 'harmlessness' | 'humanLikeness') => (i: number) => mean(labels.map((l) => l.ratings[i][f]));
+  const meanOf = (i: number, f: 'factualness' | 'harmlessness' | 'humanLikeness') => mean(labels.map((l) => l.ratings[i][f]));
   const ratings = Array.from({ length: k }, (_, i) => ({
-    factualness: field('factualness')(i),
-    harmlessness: field('harmlessness')(i),
-    humanLikeness: field('humanLikeness')(i),
+    factualness: meanOf(i, 'factualness'),
+    harmlessness: meanOf(i, 'harmlessness'),
+    humanLikeness: meanOf(i, 'humanLikeness'),
     ...(rated ? { overall: score[i] } : {}),
   }));
   return { labeler: CONSENSUS_LABELER, ratings, ranking };

@@ -29,9 +29,10 @@ export interface PpoConfig {
   /** Adam form: 'pytorch' (tfjs, TRL) or 'tf1' (OpenAI's original RLHF code). */
   adamForm: 'pytorch' | 'tf1';
   /**
-   * Initial KL coefficient β. 0.05 (TRL's default), against the token-weighted RM of 03: at InstructGPT's 0.02 the
-   * policy (seed 1) went 4.04 nats from SFT, past the 4-nat limit, and 0.03 reached the same best validation gold
-   * as 0.05 (6.18, seed 1); at 0.05 seeds 1–3 reached 6.18–6.28 validation gold at 3.3–4.0 nats. (Against the
+   * Initial KL coefficient β. 0.05 (TRL's default), chosen against 03's token-weighted RM trained on one label per
+   * prompt: at InstructGPT's 0.02 the policy (seed 1) went 4.04 nats from SFT, past the 4-nat limit, and 0.03
+   * reached the same best validation gold as 0.05 (6.18, seed 1). Against the RM trained on the panel's consensus,
+   * at 0.05 seeds 1–3 reach 6.20–6.37 validation gold at 3.7–3.8 nats. (Against the
    * log-likelihood RM, 0.02 had been chosen on validation gold: 6.22–6.25 at 3.5–3.6 nats, against 5.96–6.11 at
    * 0.05 and 5.36–5.45 at 0.1; README.)
    */
