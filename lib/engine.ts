@@ -50,6 +50,8 @@ export function parseEngineName(s: string): EngineName {
   throw new Error(`unknown engine "${s}" (expected one of ${engineNames.join(', ')})`);
 }
 
+const TFJS_NODE_SHIM = '@tensorflow/tfjs-node is only the local shim (no libtensorflow)';
+
 /** Whether the installed @tensorflow/tfjs-node is the real package (not the workbook's re-exporting shim). */
 function realTfjsNode(): { ok: boolean; why: string } {
   let pkgPath: string;
@@ -59,7 +61,7 @@ function realTfjsNode(): { ok: boolean; why: string } {
     return { ok: false, why: '@tensorflow/tfjs-node is not installed' };
   }
   const pkg = JSON.parse(fs.readFileSync(pkgPath, 'utf8')) as { rlhfShim?: boolean };
-  if (pkg.rlhfShim) return { ok: false, why: '@tensorflow/tfjs-node is only the local shim (no libtensorflow)' };
+  if (pkg.rlhfShim) return { ok: false, why: TFJS_NODE_SHIM };
   return { ok: true, why: '' };
 }
 
@@ -147,7 +149,9 @@ export async function initEngine(opts: { quiet?: boolean; engine?: EngineName | 
       if (info) break;
     }
     if (!info) throw new Error(`no tfjs engine could start: ${why.join('; ')}`);
-    if (why.length > 0) info.reason += ` — ${why.join('; ')}`;
+    // The shim standing in for tfjs-node is the normal case, not a failure worth a word.
+    const failures = why.filter((w) => !w.includes(TFJS_NODE_SHIM));
+    if (failures.length > 0) info.reason += ` — fallback: ${failures.join('; ')}`;
   }
   active = info;
   if (!opts.quiet) console.log(`engine: ${info.name} — ${info.reason}`);

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { probeNativeAddon } from './nativeProbe';
 import { repoRoot } from './paths';
 import { KernelArgs, matMulDims, shapeSize as size, WasmBackend } from './wasm-kernel';
 
@@ -45,6 +46,8 @@ export interface NativeAddon {
   gather(x: number, indices: number, out: number, outer: number, dim: number, slice: number, n: number): number;
   configure(threads: number, isa: string, spinMicroseconds: number): boolean;
   info(): { isa: string; threads: number; mr: number; nr: number };
+  /** Runs every kernel of the configured instruction set against a plain reference (native/src/selftest.cc). */
+  selfTest?(): { ok: boolean; isa: string; failures: string[] };
 }
 
 /** Every function of NativeAddon: an addon built from older sources lacks some, and is then not used. */
@@ -55,43 +58,66 @@ const NATIVE_FUNCTIONS: (keyof NativeAddon)[] = ['setHeap', 'matmul', 'add', 'ex
 /** Where tools/build-native.js puts the addon. */
 export const nativeAddonPath = path.join(repoRoot, 'native', 'build', 'Release', 'rlhf_native.node');
 
+/** The addon file this process uses: RLHF_NATIVE_ADDON (another build, e.g. clang's) or the default. */
+export function nativeAddonFile(): string {
+  const env = process.env.RLHF_NATIVE_ADDON;
+  return env && env.trim() !== '' ? path.resolve(env) : nativeAddonPath;
+}
+
 let loaded: { addon: NativeAddon | null; error: string | null } | null = null;
 
 /**
  * Loads the addon once and configures it from the environment: RLHF_THREADS (default 2, at most the CPUs),
  * RLHF_ISA (avx512 | avx2 | generic; default: the best the CPU has), RLHF_SPIN_US (how long idle workers spin,
- * default 100); RLHF_NO_NATIVE=1 pretends the addon is not built. Returns the addon, or null with the reason.
+ * default 100); RLHF_NO_NATIVE=1 pretends the addon is not built; RLHF_NATIVE_ADDON names another addon file.
+ * Before loading it in this process, the addon is checked in a child process (lib/nativeProbe.ts), so that an
+ * addon that crashes (an instruction this CPU lacks, a foreign architecture) costs a fallback, not the process.
+ * Returns the addon, or null with the reason.
  */
 export function loadNativeAddon(): { addon: NativeAddon | null; error: string | null } {
   if (loaded) return loaded;
+  loaded = loadOnce();
+  return loaded;
+}
+
+function loadOnce(): { addon: NativeAddon | null; error: string | null } {
   const off = process.env.RLHF_NO_NATIVE;
-  if (off !== undefined && off !== '' && off !== '0') {
-    loaded = { addon: null, error: 'disabled by RLHF_NO_NATIVE' };
-    return loaded;
+  if (off !== undefined && off !== '' && off !== '0') return { addon: null, error: 'disabled by RLHF_NO_NATIVE' };
+  const file = nativeAddonFile();
+  if (!fs.existsSync(file)) {
+    return { addon: null, error: `the native addon is not built (${path.relative(repoRoot, file)}; npm run build:native)` };
   }
-  if (!fs.existsSync(nativeAddonPath)) {
-    loaded = { addon: null, error: 'the native addon is not built (node tools/build-native.js)' };
-    return loaded;
+  if (file === nativeAddonPath && fs.statSync(file).mtimeMs < newestSourceMtime()) {
+    return { addon: null, error: 'the native addon is older than native/src (rebuild it with: npm run build:native)' };
   }
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const addon = require(nativeAddonPath) as NativeAddon;
-    const missing = NATIVE_FUNCTIONS.filter((f) => typeof (addon as unknown as Record<string, unknown>)[f] !== 'function');
-    if (missing.length > 0) {
-      throw new Error(`it is out of date (no ${missing.join(', ')}); rebuild it with: npm run build:native`);
-    }
     // Two threads by default (the machines this targets have 2 cores); never more than the CPUs available.
     const cpus = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
     const threads = envInt('RLHF_THREADS', Math.max(1, Math.min(2, cpus)));
     const isa = process.env.RLHF_ISA ?? '';
-    if (!addon.configure(threads, isa, envInt('RLHF_SPIN_US', 100, 0))) {
-      throw new Error(`RLHF_ISA=${isa} is not supported by this CPU or build`);
-    }
-    loaded = { addon, error: null };
+    const spin = envInt('RLHF_SPIN_US', 100, 0);
+    const verdict = probeNativeAddon({ addonPath: file, functions: NATIVE_FUNCTIONS, threads, isa, spinMicroseconds: spin });
+    if (!verdict.ok) return { addon: null, error: `the native addon was not loaded: ${verdict.cause}` };
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const addon = require(file) as NativeAddon;
+    if (!addon.configure(threads, isa, spin)) throw new Error(`RLHF_ISA=${isa} is not supported by this CPU or build`);
+    return { addon, error: null };
   } catch (e) {
-    loaded = { addon: null, error: `the native addon does not load: ${(e as Error).message}` };
+    return { addon: null, error: `the native addon does not load: ${(e as Error).message}` };
   }
-  return loaded;
+}
+
+/** The newest modification time of the addon's sources (native/src, binding.gyp); 0 when they are absent. */
+function newestSourceMtime(): number {
+  const dir = path.join(repoRoot, 'native');
+  let newest = 0;
+  const visit = (p: string): void => {
+    const st = fs.statSync(p);
+    if (st.isDirectory()) for (const e of fs.readdirSync(p)) visit(path.join(p, e));
+    else newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const p of [path.join(dir, 'src'), path.join(dir, 'binding.gyp')]) if (fs.existsSync(p)) visit(p);
+  return newest;
 }
 
 function envInt(name: string, dflt: number, min = 1): number {
