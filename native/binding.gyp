@@ -9,7 +9,7 @@
   "targets": [
     {
       "target_name": "rlhf_native",
-      "sources": ["src/addon.cc", "src/ops.cc", "src/pool.cc", "src/isa_generic.cc"],
+      "sources": ["src/addon.cc", "src/ops.cc", "src/pool.cc", "src/selftest.cc", "src/isa_generic.cc"],
       "conditions": [
         ["target_arch=='x64'", {"dependencies": ["rlhf_isa_avx2", "rlhf_isa_avx512"]}]
       ]

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 #include "ops.h"
+#include "selftest.h"
 
 static float* g_heap = nullptr;
 static size_t g_heap_floats = 0;
@@ -408,6 +409,28 @@ static napi_value Info(napi_env env, napi_callback_info info) {
   return o;
 }
 
+// selfTest() → { ok, isa, checks, failures }: every kernel of the configured copy against reference loops
+// (src/selftest.cc). Meant to run in a child process first: a copy the CPU cannot run kills only that process.
+static napi_value SelfTest(napi_env env, napi_callback_info info) {
+  const SelftestResult r = isa_selftest(*g_isa);
+  napi_value o, ok, isa, checks, failures;
+  CHECK_NAPI(env, napi_create_object(env, &o));
+  CHECK_NAPI(env, napi_get_boolean(env, r.failures.empty(), &ok));
+  CHECK_NAPI(env, napi_create_string_utf8(env, g_isa->name, NAPI_AUTO_LENGTH, &isa));
+  CHECK_NAPI(env, napi_create_int32(env, r.checks, &checks));
+  CHECK_NAPI(env, napi_create_array_with_length(env, r.failures.size(), &failures));
+  for (size_t i = 0; i < r.failures.size(); i++) {
+    napi_value f;
+    CHECK_NAPI(env, napi_create_string_utf8(env, r.failures[i].c_str(), NAPI_AUTO_LENGTH, &f));
+    CHECK_NAPI(env, napi_set_element(env, failures, (uint32_t)i, f));
+  }
+  napi_set_named_property(env, o, "ok", ok);
+  napi_set_named_property(env, o, "isa", isa);
+  napi_set_named_property(env, o, "checks", checks);
+  napi_set_named_property(env, o, "failures", failures);
+  return o;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   select_isa("");
   struct { const char* name; napi_callback fn; } fns[] = {
@@ -418,7 +441,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"attention", Attention}, {"attentionGrad", AttentionGrad}, {"gather", Gather},
       {"kvAppend", KvAppend},   {"logSoftmax", LogSoftmax}, {"logSoftmaxGrad", LogSoftmaxGrad},
       {"adamMulti", AdamMulti},     {"tokenLogprobs", TokenLogprobs}, {"tokenLogprobsGrad", TokenLogprobsGrad},
-      {"configure", Configure}, {"info", Info},
+      {"configure", Configure}, {"info", Info},     {"selfTest", SelfTest},
   };
   for (auto& f : fns) {
     napi_value v;

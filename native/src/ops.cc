@@ -46,6 +46,16 @@ bool select_isa(const char* want) {
   return false;
 }
 
+const IsaTable* isa_table(const char* name) {
+  std::string w = name ? name : "";
+#if defined(__x86_64__) || defined(_M_X64)
+  if (w == "avx512") return has_avx512() ? &t_avx512 : nullptr;
+  if (w == "avx2") return has_avx2() ? &t_avx2 : nullptr;
+#endif
+  if (w == "generic") return &t_generic;
+  return nullptr;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // GEMM scheduling. Work is cut into tasks (one batch entry, or a block of rows / columns of one product) so
 // that there are a few tasks per thread; each task packs its own panels into a per-thread workspace.

@@ -10,6 +10,9 @@ extern Pool g_pool;
  *  or unsupported. */
 bool select_isa(const char* want);
 
+/** The copy named "avx512", "avx2" or "generic" if this CPU can run it, else nullptr. */
+const IsaTable* isa_table(const char* name);
+
 /** nb independent GEMMs: C_b = A_b · B_b (+ bias), A_b at a + b*a_bs, etc. trans flags as tfjs BatchMatMul:
  *  A is [m,k] (or [k,m] if trans_a), B is [k,n] (or [n,k] if trans_b), C is [m,n] row-major. */
 void batch_gemm(const float* a, long a_bs, const float* b, long b_bs, float* c, long c_bs, const float* bias, int nb,
