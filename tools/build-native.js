@@ -3,17 +3,22 @@
 // offline: Node's headers come from the local installation (nodedir), nothing is ever downloaded.
 // A failed build (no compiler, no headers) prints a warning and exits 0, so that `npm install` still succeeds
 // and the engine falls back to wasm without native kernels. `--strict` (CI) exits 1 instead.
-// Usage: node tools/build-native.js [--strict] [--force]
+// After every build, tools/native/check-isa-objects.js checks the instruction-set copies' object files (no code
+// of an optional instruction set may run before the CPU is checked); a problem counts as a failed build.
+// Usage: node tools/build-native.js [--strict] [--force] [--out=<file.node>]
+//   --out installs the addon there instead of native/build/Release (e.g. a second build with CXX=clang++).
 // Env: RLHF_SKIP_NATIVE_BUILD=1 skips the build.
 'use strict';
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { checkIsaBuild } = require('./native/check-isa-objects');
 
 const root = path.resolve(__dirname, '..');
 const nativeDir = path.join(root, 'native');
-const output = path.join(nativeDir, 'build', 'Release', 'rlhf_native.node');
+const outArg = process.argv.find((a) => a.startsWith('--out='));
+const output = outArg ? path.resolve(outArg.slice('--out='.length)) : path.join(nativeDir, 'build', 'Release', 'rlhf_native.node');
 const strict = process.argv.includes('--strict');
 const force = process.argv.includes('--force');
 
@@ -105,6 +110,14 @@ function main() {
       fs.rmSync(output, { force: true });
       const log = `${r.stdout || ''}\n${r.stderr || ''}`.trim().split('\n').slice(-25).join('\n');
       return warn(r.error ? String(r.error) : `node-gyp exited with code ${r.status} (is a C++ compiler installed?)`, log);
+    }
+    const objects = checkIsaBuild(path.join(work, 'build', 'Release'));
+    if (objects.skipped) {
+      console.log(`[native] ${objects.skipped}`);
+    } else if (objects.problems.length > 0) {
+      fs.rmSync(output, { force: true });
+      return warn('an instruction-set copy could run code before the CPU is checked (see native/src/isa_kernels.inc):',
+        objects.problems.join('\n'));
     }
     const built = path.join(work, 'build', 'Release', 'rlhf_native.node');
     fs.mkdirSync(path.dirname(output), { recursive: true });
