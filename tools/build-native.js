@@ -114,6 +114,8 @@ function main() {
     const objects = checkIsaBuild(path.join(work, 'build', 'Release'));
     if (objects.skipped) {
       console.log(`[native] ${objects.skipped}`);
+    } else if (objects.problems.length === 0) {
+      console.log(`[native] instruction-set objects checked: ${objects.checked.map((o) => path.basename(o)).join(', ')} (no constructors, only their table functions visible)`);
     } else if (objects.problems.length > 0) {
       fs.rmSync(output, { force: true });
       return warn('an instruction-set copy could run code before the CPU is checked (see native/src/isa_kernels.inc):',

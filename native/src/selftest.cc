@@ -310,7 +310,7 @@ void test_layernorm(const IsaTable& t, Checker& ck, Rand& rng) {
 /** log Σ exp(x[i]·s) over a row, in double. */
 double lse_ref(const float* x, long n, double s) {
   double m = -INFINITY, sum = 0;
-  for (long i = 0; i < n; i++) m = std::fmax(m, x[i] * s);
+  for (long i = 0; i < n; i++) m = x[i] * s > m ? x[i] * s : m;  // (std::fmax here crashes GCC 12 for ARM64)
   for (long i = 0; i < n; i++) sum += std::exp(x[i] * s - m);
   return m + std::log(sum);
 }
@@ -400,7 +400,7 @@ void test_softmax(const IsaTable& t, Checker& ck, Rand& rng) {
         std::vector<double> z(len);
         for (long j = 0; j < valid; j++) {
           z[j] = (double)(s[r * len + j] * scale) + (bias ? bv[r * bias_rs + j] : 0.f);
-          m = std::fmax(m, z[j]);
+          m = z[j] > m ? z[j] : m;
         }
         for (long j = 0; j < valid; j++) sum += std::exp(z[j] - m);
         for (long j = 0; j < len; j++) want[r * len + j] = j < valid ? std::exp(z[j] - m) / sum : 0.0;
