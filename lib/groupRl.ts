@@ -180,3 +180,72 @@ export function groupRlLoss(model: GPT, mb: GroupMinibatch, opts: GroupLossOptio
     return groupPolicyLoss(logprobs, mb.oldLogprobs, mb.refLogprobs, mb.advantages, mb.mask, opts);
   });
 }
+
+/** Settings of the critic-free stage (notebook 07); the variant's own switches are in GROUP_RL_VARIANTS. */
+export interface GroupRlConfig {
+  /** Iterations (each: one batch of prompts × groupSize replies, then the updates). */
+  iterations: number;
+  /** Prompts per iteration. */
+  promptsPerIteration: number;
+  /** Replies sampled per prompt (G). */
+  groupSize: number;
+  /** Passes over each batch of replies. */
+  epochs: number;
+  /** Minibatches per pass (whole groups stay together). */
+  minibatches: number;
+  /** Adam learning rate. */
+  learningRate: number;
+  /** Sampling temperature; log-probs use the same. */
+  temperature: number;
+  /** Longest reply, in tokens (also Dr. GRPO's constant length). */
+  maxNewTokens: number;
+  /** Subtracted from the reward of a reply that never emits EOS. */
+  noEosPenalty: number;
+  /** Weight of the verifier's 0/1 next to the reward model's score in the combined reward. */
+  verifierWeight: number;
+  /** Measure gold Likert on the validation prompts every this many iterations (checkpoint choice). */
+  evalEvery: number;
+  /** Seed of prompt order and sampling. */
+  seed: number;
+}
+
+export const defaultGroupRlConfig: GroupRlConfig = {
+  iterations: 100,
+  promptsPerIteration: 16,
+  groupSize: 4,
+  epochs: 2,
+  minibatches: 2,
+  learningRate: 8e-5,
+  temperature: 1,
+  maxNewTokens: 24,
+  noEosPenalty: 1,
+  verifierWeight: 1,
+  evalEvery: 10,
+  seed: 1,
+};
+
+/** Checks a critic-free config; throws an error naming the bad field. */
+export function validateGroupRlConfig(c: GroupRlConfig): GroupRlConfig {
+  for (const k of ['iterations', 'promptsPerIteration', 'groupSize', 'epochs', 'minibatches', 'maxNewTokens', 'evalEvery'] as const) {
+    if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`GroupRlConfig.${k} must be a positive integer, got ${String(c[k])}`);
+  }
+  if (c.groupSize < 2) throw new Error(`GroupRlConfig.groupSize must be at least 2 (a group needs a baseline), got ${c.groupSize}`);
+  if (c.minibatches > c.promptsPerIteration) throw new Error(`GroupRlConfig.minibatches (${c.minibatches}) cannot exceed promptsPerIteration (${c.promptsPerIteration})`);
+  const inRange = (k: 'learningRate' | 'temperature' | 'noEosPenalty' | 'verifierWeight', lo: number, hi: number, loOpen: boolean) => {
+    const v = c[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || (loOpen ? v <= lo : v < lo) || v >= hi) {
+      throw new Error(`GroupRlConfig.${k} must be a finite number in ${loOpen ? '(' : '['}${lo}, ${hi}), got ${String(v)}`);
+    }
+  };
+  inRange('learningRate', 0, 1, true);
+  inRange('temperature', 0, 10, true);
+  inRange('noEosPenalty', 0, 100, false);
+  inRange('verifierWeight', 0, 100, false);
+  if (!Number.isInteger(c.seed)) throw new Error(`GroupRlConfig.seed must be an integer, got ${String(c.seed)}`);
+  return c;
+}
+
+/** The config shrunk for smoke mode (CI runs every notebook in seconds): the same code paths, tiny sizes. */
+export function smokeGroupRlConfig(c: GroupRlConfig): GroupRlConfig {
+  return { ...c, iterations: 2, promptsPerIteration: 4, groupSize: 2, epochs: 1, minibatches: 2, maxNewTokens: 8, evalEvery: 1 };
+}

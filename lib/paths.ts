@@ -33,6 +33,7 @@ export const STAGE_NOTEBOOKS: Record<string, string> = {
   ppo: 'notebooks/04_ppo.ipynb',
   dpo: 'notebooks/05_dpo.ipynb',
   'online-dpo': 'notebooks/06_online_dpo.ipynb',
+  'group-rl': 'notebooks/07_group_rl.ipynb',
 };
 
 /** The folder of one stage's outputs, e.g. stageDir('sft') → runs/sft. */
