@@ -30,8 +30,9 @@ export interface Mention {
   quoted: boolean;
   /**
    * True if the sentence offers it as the answer: it names the capital, the symbol, the answer or the subject
-   * ("Lima is the capital of Peru"), points at it ("It's Lima", "That would be Lima"), or the clause has at most
-   * two other words ("Lima.", "Definitely Lima!"). "Lima is a lovely city." merely mentions Lima.
+   * ("Lima is the capital of Peru"), points at it within four words ("It's Lima", "That would be Lima"), or the
+   * clause has at most two other words ("Lima.", "Definitely Lima!"), or another name in the sentence is
+   * offered ("It is Quito or Lima"). "Lima is a lovely city." merely mentions Lima.
    */
   answerLike: boolean;
   /** Token range [start, end) in tokenize(reply). */
@@ -215,7 +216,7 @@ function isAnswerLike(view: ReplyView, spans: readonly NamedSpan[], s: NamedSpan
   const { tokens } = view;
   const sentence = tokens[s.start].sentence;
   if (view.cueSentences.has(sentence)) return true;
-  for (let k = s.start - 1; k >= Math.max(0, s.start - 3) && tokens[k].sentence === sentence; k--) {
+  for (let k = s.start - 1; k >= Math.max(0, s.start - 4) && tokens[k].sentence === sentence; k--) {
     if (POINTERS.has(tokens[k].norm)) return true;
   }
   const clause = tokens[s.start].clause;
@@ -322,7 +323,7 @@ const SUBJECT_STAND_INS = new Set(['this', 'that', 'it', 'its', 'your', 'their',
 /**
  * False or broken claims beside the answer: "Riga, the capital of Saudi Arabia" (another country named as the
  * subject, for a question about Latvia), "Nassau, the capital of Sr." (a fragment: an answer, a part of a
- * subject's name, or nothing after "capital of"), "Saudi Arabia's capital" in a reply about Peru; for symbols the
+ * subject's name or word ("Saudi", "Ecua"), or nothing after "capital of" / "capital of the"), "Saudi Arabia's capital" in a reply about Peru; for symbols the
  * same after "symbol for / of". Returns one reason per claim.
  */
 export function findFalseClaims(tokens: Token[], fact: Fact, index: AnswerIndex): string[] {
@@ -347,6 +348,10 @@ export function findFalseClaims(tokens: Token[], fact: Fact, index: AnswerIndex)
       continue;
     }
     if (matchesAt(tokens, objectStart, own) && !longerSubjectAt(tokens, objectStart, own.length, index)) continue;
+    if (SUBJECT_STAND_INS.has(tokens[j].norm) && tokens[j + 1]?.clause !== tokens[j].clause) {
+      reasons.push(`broken claim: "${claim} ${tokens[j].raw}" names nothing`);
+      continue;
+    }
     const other = longestSubjectAt(tokens, objectStart, index);
     const fragment = tokens[objectStart];
     if (other && !sameWords(other.words, own)) {
@@ -355,7 +360,7 @@ export function findFalseClaims(tokens: Token[], fact: Fact, index: AnswerIndex)
       reasons.push(`broken claim: ${claim} ${fragment.raw}`);
     } else if (index.capitalsByFirstWord.get(fragment.norm)?.some((e) => matchesAt(tokens, objectStart, e.words) && /^[A-Z]/.test(fragment.raw))) {
       reasons.push(`broken claim: ${claim} ${fragment.raw} (an answer, not a ${fact.kind === 'capital' ? 'country' : 'element'})`);
-    } else if (!SUBJECT_STAND_INS.has(tokens[j].norm) && isSubjectFragment(tokens, objectStart, index)) {
+    } else if (!SUBJECT_STAND_INS.has(tokens[j].norm) && (isSubjectFragment(tokens, objectStart, index) || isWordFragment(fragment, own))) {
       reasons.push(`broken claim: ${claim} ${fragment.raw} (part of a name)`);
     }
   }
@@ -388,6 +393,11 @@ function isSubjectFragment(tokens: Token[], i: number, index: AnswerIndex): bool
     while (n < e.words.length && tokens[i + n]?.norm === e.words[n] && tokens[i + n].clause === tokens[i].clause) n++;
     return n > 0 && n < e.words.length && tokens[i + n]?.clause !== tokens[i].clause;
   });
+}
+
+/** A word cut short: "Ecua" for "Ecuador" (a strict beginning of the subject's first word, two letters or more). */
+function isWordFragment(t: Token, subject: readonly string[]): boolean {
+  return subject.length > 0 && t.norm.length >= 2 && t.norm.length < subject[0].length && subject[0].startsWith(t.norm);
 }
 
 function subjectEndingAt(tokens: Token[], last: number, index: AnswerIndex): SubjectEntry | undefined {
