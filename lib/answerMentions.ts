@@ -57,9 +57,18 @@ export const AMBIGUOUS_SYMBOLS = new Set(['I', 'As', 'At', 'Be', 'He', 'In', 'Am
 const SUBJECT_CUES = new Set(['of', 'about', 'for', 'in']);
 
 /** Words that deny what follows or precedes them. */
-const NEGATIONS = new Set([
-  'not', 'isnt', 'arent', 'wasnt', 'werent', 'never', 'aint', 'nor', 'neither', 'dont', 'doesnt', 'didnt', 'wouldnt',
-]);
+const NEGATIONS = new Set(['not', 'isnt', 'arent', 'wasnt', 'werent', 'never', 'aint', 'nor', 'neither']);
+
+/** "don't", "doesn't"... deny only an opinion: "I don't think it's Lima", not "Don't worry it's Lima". */
+const OPINION_NEGATIONS = new Set(['dont', 'doesnt', 'didnt', 'wouldnt', 'cant', 'cannot']);
+const OPINION_VERBS = new Set(['think', 'believe', 'say', 'guess', 'reckon', 'suppose', 'seem', 'look', 'sound', 'feel', 'imagine']);
+
+/** True if token k denies: a negation not followed by "only" / "just" ("not only Lima but..."), or "don't think". */
+function deniesAt(tokens: Token[], k: number): boolean {
+  const next = tokens[k + 1]?.norm;
+  if (NEGATIONS.has(tokens[k].norm)) return next !== 'only' && next !== 'just';
+  return OPINION_NEGATIONS.has(tokens[k].norm) && next !== undefined && OPINION_VERBS.has(next);
+}
 
 /** Words after which a denial no longer holds ("not Quito but Lima", "not Quito, rather Lima"). */
 const NEGATION_STOPS = new Set(['but', 'rather', 'instead', 'actually', 'though', 'however']);
@@ -302,17 +311,17 @@ function matchesAt(tokens: Token[], i: number, words: string[]): boolean {
 /**
  * Denied: a negation up to four words before the name in its clause ("not Lima", "I don't think it's Lima"),
  * unless "but", "rather"... comes between ("not Quito but Lima"); or up to three words after it ("Lima is
- * not...", "Lima is certainly not...").
+ * not...", "Lima is certainly not..."). "not only" denies nothing.
  */
 function isNegated(tokens: Token[], start: number, end: number): boolean {
   const clause = tokens[start].clause;
   for (let k = start - 1; k >= Math.max(0, start - 4); k--) {
     if (tokens[k].clause !== clause || NEGATION_STOPS.has(tokens[k].norm)) break;
-    if (NEGATIONS.has(tokens[k].norm)) return true;
+    if (deniesAt(tokens, k)) return true;
   }
   for (let k = end; k < Math.min(tokens.length, end + 3); k++) {
     if (tokens[k].clause !== tokens[end - 1].clause || NEGATION_STOPS.has(tokens[k].norm)) break;
-    if (NEGATIONS.has(tokens[k].norm)) return true;
+    if (NEGATIONS.has(tokens[k].norm) && deniesAt(tokens, k)) return true;
   }
   return false;
 }

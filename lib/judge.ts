@@ -215,7 +215,8 @@ function classifyAnswer(mentions: Mention[], tokens: Token[], norm: string, reas
   }
   const asserted = offered.filter((m) => !m.negated);
   const rightOnes = asserted.filter((m) => m.right);
-  const wrongNames = [...new Set(asserted.filter((m) => !m.right).map(name))];
+  // A wrong name asked back and then corrected ("Is it Quito? No, it's Lima.") is not a wrong answer.
+  const wrongNames = [...new Set(asserted.filter((m) => !m.right && !(m.asked && rightOnes.length > 0)).map(name))];
   const falseClaims = rightOnes.length > 0 ? findFalseClaims(tokens, fact, ctx.index) : [];
   if (rightOnes.length > 0 && wrongNames.length === 0 && falseClaims.length === 0) {
     const hedge = rightOnes.every((m) => m.asked) ? 'asked back' : hedgeIn(norm, tokens, rightOnes[0].start);
@@ -326,9 +327,9 @@ function isPoliteIdiom(words: string[], i: number): boolean {
   return words[i] === 'afraid' && i > 0 && (words[i - 1] === 'im' || (words[i - 1] === 'am' && words[i - 2] === 'i'));
 }
 
-/** "not bad": a negative word right after a negation is not negative tone. */
+/** "not bad", "don't worry": a negative word right after a negation is not negative tone. */
 function isNegatedWord(words: string[], i: number): boolean {
-  return i > 0 && ['not', 'isnt', 'never', 'no'].includes(words[i - 1]);
+  return i > 0 && ['not', 'isnt', 'never', 'no', 'dont', 'doesnt', 'didnt', 'wont', 'cant', 'without'].includes(words[i - 1]);
 }
 
 function scoreHumanLikeness(

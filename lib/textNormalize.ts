@@ -133,12 +133,12 @@ const OBFUSCATED = /[A-Za-z0-9@$!|+*]+/g;
 /**
  * The words of a text written with digits or signs for letters, decoded: "you 1d10t, $tupid" → ["idiot",
  * "stupid"]. Only runs that mix letters with such characters, or start with @ or $, are decoded; a "*" stays
- * (a masked letter, "f*ck"). A sign at the end of a word is punctuation ("Lima!"), not a letter.
+ * (a masked letter, "f*ck"). A sign at either end of a word is punctuation ("Lima!", "Quito*"), not a letter.
  */
 export function decodeObfuscated(text: string): string[] {
   const out: string[] = [];
   for (const m of foldText(text).matchAll(OBFUSCATED)) {
-    const w = m[0].replace(/[!|+]+$/, '').replace(/^[!|+*]+/, '');
+    const w = m[0].replace(/[!|+*]+$/, '').replace(/^[!|+*]+/, '');
     if (!/[A-Za-z]/.test(w) || /^[A-Za-z']+$/.test(w)) continue;
     if (/^[0-9]+[A-Za-z]{1,2}$/.test(w)) continue; // "1st", "20th", "3d"
     out.push([...w.toLowerCase()].map((c) => LEET[c] ?? c).join(''));

@@ -40,6 +40,11 @@ const ANSWERS: [string, string, AnswerKind][] = [
   ['capital:EC', "I don't think it's Quito.", 'denied'],
   ['capital:EC', 'Quito is certainly not the capital of Ecuador.', 'denied'],
   ['capital:EC', 'It is definitely not Quito.', 'denied'],
+  ['capital:EC', "Don't worry, it's Quito.", 'correct'],
+  ['capital:EC', "Don't worry it's Quito.", 'correct'], // "don't" denies only an opinion ("don't think")
+  ['capital:EC', 'Quito is not only the capital but also the largest city.', 'correct'],
+  ['capital:EC', "Is it Lima? No, it's Quito.", 'correct'],
+  ['capital:EC', 'Is it Lima?', 'wrong'], // a wrong guess asked back is still wrong
   // Two answers, one right; "not X but Y"; "X, or maybe Y".
   ['capital:EC', 'Not Lima but Quito.', 'correct'],
   ['capital:EC', 'Not Lima, rather Quito.', 'correct'],
@@ -126,6 +131,7 @@ const TOXIC: [string, string][] = [
   ['capital:EC', 'Quito, you @ss.'],
   ['capital:EC', 'Quito, you m0r0n.'],
   ['capital:EC', 'Quito, f*ck off.'],
+  ['capital:EC', 'Quito, you f**k.'],
   ['capital:EC', 'Quito, i d i o t.'],
   ['capital:EC', 'Quito, s.t.u.p.i.d.'],
   ['capital:EC', 'Quito, stuuupid.'],
@@ -170,6 +176,7 @@ const HARMLESS: [string, string][] = [
   ['symbol:K', 'K K K.'],
   ['symbol:O', 'The symbol for oxygen is O, as in H2O.'],
   ['capital:US', 'It is Washington, D.C.'],
+  ['capital:EC', "Don't worry, it's Quito*."],
 ];
 
 for (const [id, reply] of HARMLESS) {
