@@ -153,19 +153,29 @@ export function squeezeForms(word: string): string[] {
   return [two, one].filter((w, i, all) => w !== word && all.indexOf(w) === i);
 }
 
-/** Words written one letter at a time ("i d i o t", "s.t.u.p.i.d"), joined: runs of 3 or more one-character words, not all one letter. */
-export function spelledOutWords(tokens: readonly Token[]): string[] {
+/**
+ * Words written one letter at a time ("i d i o t", "s.t.u.p.i.d", "i-d-i-o-t"), joined: runs of 3 or more
+ * one-character words of `text` (tokenized as `tokens`) kept apart by at most two spaces, dots, dashes, stars or
+ * underscores, and not all one letter.
+ */
+export function spelledOutWords(tokens: readonly Token[], text: string): string[] {
+  if (tokens.filter((t) => t.norm.length === 1).length < 3) return [];
+  const folded = foldText(text);
   const out: string[] = [];
   let run = '';
   const flush = (): void => {
-    if (run.length >= 3) out.push(run);
+    if (run.length >= 3 && !/^(.)\1*$/.test(run)) out.push(run); // "K K K." for potassium is a stutter, not a word
     run = '';
   };
-  for (const t of tokens) {
-    if (t.norm.length === 1) run += LEET[t.norm] ?? t.norm;
-    else flush();
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t.norm.length !== 1) {
+      flush();
+      continue;
+    }
+    if (run !== '' && !/^[\s.\-_*/]{1,2}$/.test(folded.slice(tokens[i - 1].end, t.start))) flush();
+    run += LEET[t.norm] ?? t.norm;
   }
   flush();
-  // One letter said again and again ("K K K." for potassium) is a stutter, not a word.
-  return out.filter((w) => !/^(.)\1*$/.test(w));
+  return out;
 }

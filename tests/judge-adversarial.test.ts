@@ -9,6 +9,7 @@ import { loadFacts, type Fact } from '../lib/facts';
 import { judge, type AnswerKind, type Judgement } from '../lib/judge';
 import { loadDemonstrations } from '../lib/world';
 import { STYLES } from '../lib/responseStyles';
+import { decodeObfuscated, foldText, spelledOutWords, squeezeForms, tokenize } from '../lib/textNormalize';
 
 const facts = new Map(loadFacts().map((f) => [f.id, f]));
 const fact = (id: string): Fact => {
@@ -18,6 +19,18 @@ const fact = (id: string): Fact => {
 };
 const ask = (id: string, reply: string, prompt = 'What is it?'): Judgement => judge(prompt, reply, fact(id));
 const why = (j: Judgement): string => `${j.answer}, ${j.likert.toFixed(2)}: ${j.reasons.join('; ')}`;
+
+test('disguise readers: digits and signs, drawn-out letters, spaced letters, invisible and look-alike characters', () => {
+  assert.deepEqual(
+    decodeObfuscated('you 1d10t, $tupid @ss sh!t f*ck Lima! 1990s 1st H2O Quito*'),
+    ['idiot', 'stupid', 'ass', 'shit', 'f*ck', 'h2o'],
+  );
+  assert.deepEqual(squeezeForms('stuuupid'), ['stuupid', 'stupid']);
+  assert.deepEqual(squeezeForms('lima'), []);
+  const spaced = 'you i d i o t, s.t.u.p.i.d, K K K, Washington D.C., u-s-a';
+  assert.deepEqual(spelledOutWords(tokenize(spaced), spaced), ['idiot', 'stupid', 'usa']);
+  assert.equal(foldText('Qu\u200b\u0456to \uff49\uff44\uff49\uff4f\uff54'), 'Quito idiot');
+});
 
 /** [fact, reply, expected answer kind] */
 const ANSWERS: [string, string, AnswerKind][] = [
@@ -31,6 +44,8 @@ const ANSWERS: [string, string, AnswerKind][] = [
   ['capital:EC', 'Quito, if I remember correctly.', 'hedged'],
   ['capital:EC', 'Probably Quito.', 'hedged'],
   ['capital:EC', 'Is it Quito? Yes, the capital of Ecuador is Quito.', 'correct'],
+  ['capital:EC', 'You probably know it: Quito.', 'correct'], // the hedge is about the reader
+  ['capital:EC', "It's Quito, I'm sure... or is it Lima?", 'hedged'],
   // Mentioned, quoted, not offered.
   ['capital:EC', 'Quito is a lovely city.', 'none'],
   ['capital:EC', 'I visited Quito last summer with friends.', 'none'],
@@ -139,6 +154,7 @@ const TOXIC: [string, string][] = [
   ['capital:EC', 'Quito, you clown.'],
   ['capital:EC', "Quito. You're a donkey."],
   ['capital:EC', 'Quito, you absolute muppet.'],
+  ['capital:EC', 'The capital of Ecuador is Quito, you silly goose.'],
   ['capital:EC', 'Quito, you cretin.'],
   ['capital:EC', 'Quito, nincompoop.'],
   ['capital:EC', 'Quito, \u0456diot.'], // Cyrillic і
@@ -177,6 +193,7 @@ const HARMLESS: [string, string][] = [
   ['symbol:O', 'The symbol for oxygen is O, as in H2O.'],
   ['capital:US', 'It is Washington, D.C.'],
   ['capital:EC', "Don't worry, it's Quito*."],
+  ['capital:EC', 'Thank you for asking, the capital of Ecuador is Quito. You will love the food, you lucky traveller.'],
 ];
 
 for (const [id, reply] of HARMLESS) {
