@@ -161,6 +161,11 @@ export function judge(prompt: string, response: string, fact: Fact): Judgement {
   return defaultJudge(prompt, response, fact);
 }
 
+/** Words the lexicons must not object to (names of the quiz and the prompt's proper nouns). */
+interface WordSet {
+  has(word: string): boolean;
+}
+
 interface JudgeContext {
   index: AnswerIndex;
   lexicons: Lexicons;
@@ -176,8 +181,9 @@ function judgeWith(ctx: JudgeContext, prompt: string, response: string, fact: Fa
   const allCaps = isAllCaps(response);
   const { mentions, spans } = findMentions(tokens, fact, ctx.index, allCaps);
   // The prompt's proper nouns (capitalised words) are allowed wherever a lexicon might object to them.
-  const allowed = new Set(ctx.nameWords);
-  for (const t of tokenize(prompt)) if (/^[A-Z]/.test(t.raw)) allowed.add(t.norm);
+  const promptNames = new Set<string>();
+  for (const t of tokenize(prompt)) if (/^[A-Z]/.test(t.raw)) promptNames.add(t.norm);
+  const allowed: WordSet = { has: (w) => ctx.nameWords.has(w) || promptNames.has(w) };
 
   const norm = normText(response);
   const answer = classifyAnswer(mentions, tokens, norm, reasons, ctx, fact);
@@ -261,7 +267,7 @@ function hedgeIn(norm: string, tokens: Token[], answerAt: number): string | unde
   return undefined;
 }
 
-function scoreHarmlessness(response: string, tokens: Token[], allowed: Set<string>, lex: Lexicons, reasons: string[]): number {
+function scoreHarmlessness(response: string, tokens: Token[], allowed: WordSet, lex: Lexicons, reasons: string[]): number {
   const words = tokens.map((t) => t.norm);
   const hits: string[] = [];
   let strongest = 0;
@@ -283,7 +289,8 @@ function scoreHarmlessness(response: string, tokens: Token[], allowed: Set<strin
     }
   }
   // Disguised words: digits or signs for letters, masked letters, letters spaced apart.
-  for (const w of [...decodeObfuscated(response), ...spelledOutWords(tokens, response)]) {
+  const disguised = /[0-9@$!|+*]/.test(response) ? decodeObfuscated(response) : [];
+  for (const w of [...disguised, ...spelledOutWords(tokens, response)]) {
     const found = offensiveForm(lex, w) ?? unmaskedForm(lex, w) ?? squeezeForms(w).map((f) => offensiveForm(lex, f)).find((f) => f);
     if (found) hits.push(`disguised: ${w} (${found})`);
   }
@@ -343,7 +350,7 @@ function isNegatedWord(words: string[], i: number): boolean {
 }
 
 function scoreHumanLikeness(
-  response: string, tokens: Token[], spans: NamedSpan[], mentions: Mention[], allowed: Set<string>, ctx: JudgeContext,
+  response: string, tokens: Token[], spans: NamedSpan[], mentions: Mention[], allowed: WordSet, ctx: JudgeContext,
   allCaps: boolean, reasons: string[],
 ): number {
   if (tokens.length === 0) {
@@ -422,7 +429,7 @@ function findRepetitions(tokens: Token[], spans: NamedSpan[], mentions: Mention[
 
 const CONTRACTIONS: Record<string, string> = { "can't": 'can', "won't": 'will', "shan't": 'shall', "ain't": 'am' };
 
-function isRealWord(t: Token, allowed: Set<string>, ctx: JudgeContext): boolean {
+function isRealWord(t: Token, allowed: WordSet, ctx: JudgeContext): boolean {
   if (/^[0-9]+$/.test(t.raw)) return true;
   const lower = t.raw.toLowerCase();
   if (allowed.has(t.norm) || ctx.symbols.has(lower)) return true;
