@@ -176,6 +176,9 @@ export function findMentions(tokens: Token[], fact: Fact, index: AnswerIndex, al
     // Another kind's answer counts only where offered as the answer: at the end of a clause of a cue sentence.
     ...other.filter((s) => view.cueSentences.has(tokens[s.start].sentence) && !tokens[s.end - 1].followedByWord && !overlaps(s, spans)),
   ].sort((a, b) => a.start - b.start);
+  // Offering cues come from the spans: "Andorra" inside "Andorra la Vella" names the answer, not the subject.
+  view.cueSentences = new Set(tokens.filter((t) => QUESTION_WORDS.has(t.norm)).map((t) => t.sentence));
+  for (const s of spans) if (s.kind === 'subject') view.cueSentences.add(tokens[s.start].sentence);
   const quoteLengths = quotedRunLengths(tokens);
   // A name listed beside one that is offered as the answer is offered too ("It is Quito or Lima.").
   const offeredSentences = new Set(answers.filter((s) => isAnswerLike(view, spans, s)).map((s) => tokens[s.start].sentence));
@@ -369,7 +372,7 @@ export function findFalseClaims(tokens: Token[], fact: Fact, index: AnswerIndex)
       reasons.push(`broken claim: ${claim} ${fragment.raw}`);
     } else if (index.capitalsByFirstWord.get(fragment.norm)?.some((e) => matchesAt(tokens, objectStart, e.words) && /^[A-Z]/.test(fragment.raw))) {
       reasons.push(`broken claim: ${claim} ${fragment.raw} (an answer, not a ${fact.kind === 'capital' ? 'country' : 'element'})`);
-    } else if (!SUBJECT_STAND_INS.has(tokens[j].norm) && (isSubjectFragment(tokens, objectStart, index) || isWordFragment(fragment, own))) {
+    } else if (!SUBJECT_STAND_INS.has(fragment.norm) && (isSubjectFragment(tokens, objectStart, index) || isWordFragment(fragment, own))) {
       reasons.push(`broken claim: ${claim} ${fragment.raw} (part of a name)`);
     }
   }

@@ -99,11 +99,11 @@ export function tokenize(text: string): Token[] {
   return tokens;
 }
 
-/** "St. ", "Dr. ", and a letter's dot inside "D.C." (no space: a lone "S. " ends its sentence, as in "S. Now stop."). */
+/** "St. ", "Dr. ", and the dots of initials "D.C." / "D.C. is" (a lone letter's ". " ends its sentence: "S. Now stop."). */
 function isAbbreviationDot(tokens: Token[], between: string): boolean {
   const prev = tokens[tokens.length - 1];
   if (!prev) return false;
-  if (/^[A-Z]$/.test(prev.raw)) return between === '.';
+  if (/^[A-Z]$/.test(prev.raw)) return between === '.' || (/^\.\s*$/.test(between) && /^[A-Z]$/.test(tokens[tokens.length - 2]?.raw ?? ''));
   return /^\.\s*$/.test(between) && /^(St|Mt|Dr|Mr|Mrs|Ms)$/.test(prev.raw);
 }
 

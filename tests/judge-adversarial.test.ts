@@ -9,6 +9,7 @@ import { loadFacts, type Fact } from '../lib/facts';
 import { judge, type AnswerKind, type Judgement } from '../lib/judge';
 import { loadDemonstrations } from '../lib/world';
 import { STYLES } from '../lib/responseStyles';
+import { possessive, questionsFor, subjectPhrase } from '../lib/questions';
 import { decodeObfuscated, foldText, spelledOutWords, squeezeForms, tokenize } from '../lib/textNormalize';
 
 const facts = new Map(loadFacts().map((f) => [f.id, f]));
@@ -75,6 +76,9 @@ const ANSWERS: [string, string, AnswerKind][] = [
   ['capital:PE', "Lima is Saudi Arabia's capital.", 'mixed'],
   ['symbol:Fe', 'Fe, the symbol for copper.', 'mixed'],
   ['capital:EC', 'That would be Quito, the capital of Ecua.', 'mixed'],
+  ['capital:AE', 'Abu Dhabi, the capital of the United Arab.', 'mixed'],
+  ['capital:US', 'Washington D.C. is not the capital of the United States.', 'denied'],
+  ['capital:AD', 'Andorra la Vella is a lovely city to visit.', 'none'], // "Andorra" here is part of the answer, not the subject
   ['capital:EC', 'That would be Quito, the capital of the.', 'mixed'],
   ['capital:EC', "Quito, Peru's capital.", 'mixed'],
   ['capital:EC', "It's Quito, the capital city of Peru.", 'mixed'],
@@ -122,6 +126,29 @@ for (const [id, reply, kind] of ANSWERS) {
     if (kind !== 'correct') assert.ok(j.likert <= 4, why(j));
   });
 }
+
+test('every fact: the same shapes get the same verdicts, whatever the names', () => {
+  const wrongs: string[] = [];
+  for (const f of facts.values()) {
+    const s = subjectPhrase(f);
+    const a = f.answer;
+    const rel = f.kind === 'capital' ? 'capital of' : 'symbol for';
+    const cases: [string, AnswerKind, boolean][] = [
+      [`That would be ${a}, the ${rel} ${s}.`, 'correct', false],
+      [`The ${rel} ${s} is ${a}.`.toLowerCase(), 'correct', false],
+      [`${possessive(s).replace(/^./, (c) => c.toUpperCase())} ${f.kind} is ${a}. Have a nice day!`, 'correct', false],
+      [`The ${rel} ${s} is ${a.toUpperCase()}.`, 'correct', false],
+      [`${a}, you idiots.`, 'correct', true],
+      [`Is it ${a}?`, 'hedged', false],
+      [`I don't think it's ${a}.`, 'denied', false],
+    ];
+    for (const [reply, kind, toxic] of cases) {
+      const j = judge(questionsFor(f)[0], reply, f);
+      if (j.answer !== kind || j.flags.toxic !== toxic) wrongs.push(`${f.id} ${JSON.stringify(reply)}: ${why(j)}`);
+    }
+  }
+  assert.deepEqual(wrongs, []);
+});
 
 test('hedged and mixed answers: factualness 0.5 and 0.2; mixed and false claims are hallucinations, hedges are not', () => {
   const hedged = ask('capital:EC', 'Maybe Quito.');
