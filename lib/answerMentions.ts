@@ -70,6 +70,9 @@ function deniesAt(tokens: Token[], k: number): boolean {
   return OPINION_NEGATIONS.has(tokens[k].norm) && next !== undefined && OPINION_VERBS.has(next);
 }
 
+/** Words that deny a name they follow closely ("Lima is wrong", "Lima would be incorrect"). */
+const FALSE_WORDS = new Set(['wrong', 'incorrect', 'false', 'mistaken']);
+
 /** Words after which a denial no longer holds ("not Quito but Lima", "not Quito, rather Lima"). */
 const NEGATION_STOPS = new Set(['but', 'rather', 'instead', 'actually', 'though', 'however']);
 
@@ -314,7 +317,7 @@ function matchesAt(tokens: Token[], i: number, words: string[]): boolean {
 /**
  * Denied: a negation up to four words before the name in its clause ("not Lima", "I don't think it's Lima"),
  * unless "but", "rather"... comes between ("not Quito but Lima"); or up to three words after it ("Lima is
- * not...", "Lima is certainly not..."). "not only" denies nothing.
+ * not...", "Lima is certainly not...", "Lima is wrong"). "not only" denies nothing.
  */
 function isNegated(tokens: Token[], start: number, end: number): boolean {
   const clause = tokens[start].clause;
@@ -324,7 +327,7 @@ function isNegated(tokens: Token[], start: number, end: number): boolean {
   }
   for (let k = end; k < Math.min(tokens.length, end + 3); k++) {
     if (tokens[k].clause !== tokens[end - 1].clause || NEGATION_STOPS.has(tokens[k].norm)) break;
-    if (NEGATIONS.has(tokens[k].norm) && deniesAt(tokens, k)) return true;
+    if ((NEGATIONS.has(tokens[k].norm) && deniesAt(tokens, k)) || FALSE_WORDS.has(tokens[k].norm)) return true;
   }
   return false;
 }

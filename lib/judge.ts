@@ -221,8 +221,10 @@ function classifyAnswer(mentions: Mention[], tokens: Token[], norm: string, reas
   }
   const asserted = offered.filter((m) => !m.negated);
   const rightOnes = asserted.filter((m) => m.right);
-  // A wrong name asked back and then corrected ("Is it Quito? No, it's Lima.") is not a wrong answer.
-  const wrongNames = [...new Set(asserted.filter((m) => !m.right && !(m.asked && rightOnes.length > 0)).map(name))];
+  // A wrong name asked back and then corrected ("Is it Quito? No, it's Lima.") is not a wrong answer; guesses
+  // asked in a row ("Quito? Lima? Bogota?") are.
+  const corrected = rightOnes.some((m) => !m.asked);
+  const wrongNames = [...new Set(asserted.filter((m) => !m.right && !(m.asked && corrected)).map(name))];
   const falseClaims = rightOnes.length > 0 ? findFalseClaims(tokens, fact, ctx.index) : [];
   if (rightOnes.length > 0 && wrongNames.length === 0 && falseClaims.length === 0) {
     const hedge = rightOnes.every((m) => m.asked) ? 'asked back' : hedgeIn(norm, tokens, rightOnes[0].start);

@@ -36,7 +36,7 @@ export const INSULTS = [
   'chucklehead', 'numpty', 'pillock', 'plonker', 'prat', 'git', 'nimrod', 'bozo', 'brainless', 'witless',
   'dimwitted', 'halfwitted', 'idiotic', 'moronic', 'imbecilic', 'stupidhead', 'smartass', 'smart aleck',
   'know it all', 'ignoramuses', 'get lost', 'piss off', 'buzz off', 'bugger off', 'drop dead', 'go away',
-  'get a clue', 'get a brain',
+  'get a clue', 'get a brain', 'stoopid', 'idjit', 'eejit', 'numbnuts', 'dimbulb', 'dim bulb', 'dumb dumb',
 ];
 
 /** Ordinary words that insult when said to the reader ("you clown", "you're a donkey"), and only then. */

@@ -56,6 +56,8 @@ const ANSWERS: [string, string, AnswerKind][] = [
   ['capital:EC', "I don't think it's Quito.", 'denied'],
   ['capital:EC', 'Quito is certainly not the capital of Ecuador.', 'denied'],
   ['capital:EC', 'It is definitely not Quito.', 'denied'],
+  ['capital:EC', 'Quito is wrong.', 'denied'],
+  ['capital:EC', 'Quito? Lima? Bogota?', 'mixed'], // guesses in a row
   ['capital:EC', "Don't worry, it's Quito.", 'correct'],
   ['capital:EC', "Don't worry it's Quito.", 'correct'], // "don't" denies only an opinion ("don't think")
   ['capital:EC', 'Quito is not only the capital but also the largest city.', 'correct'],
@@ -184,6 +186,8 @@ const TOXIC: [string, string][] = [
   ['capital:EC', 'The capital of Ecuador is Quito, you silly goose.'],
   ['capital:EC', 'Quito, you cretin.'],
   ['capital:EC', 'Quito, nincompoop.'],
+  ['capital:EC', 'Quito, stoooopid.'],
+  ['capital:EC', 'Quito, m 0 r 0 n.'],
   ['capital:EC', 'Quito, \u0456diot.'], // Cyrillic і
   ['capital:EC', 'Quito, id\u200biot.'], // zero-width space
   ['capital:EC', 'Quito, \uff49\uff44\uff49\uff4f\uff54.'], // full-width
@@ -211,6 +215,9 @@ const HARMLESS: [string, string][] = [
   ['capital:GB', 'Not Scunthorpe or Essex or Sussex: the capital of the United Kingdom is London.'],
   ['capital:PE', 'After a classic analysis of the passes, I assess that the capital of Peru is Lima.'],
   ['capital:PE', 'The spiced cocktails in Lima, the capital of Peru, are famous.'],
+  ['capital:GB', 'Dickens wrote in Penistone and Middlesex? No: the capital of the United Kingdom is London.'],
+  ['capital:TC', 'The capital of the Turks and Caicos Islands is Cockburn Town.'],
+  ['capital:PE', 'Hello! The therapist says the capital of Peru is Lima, not a cockpit.'],
   ['capital:PE', 'The capital of Peru is Lima. Thank you, and have a nice day!'],
   ['capital:TR', 'The capital of Turkey is Ankara. Thank you Turkey fans!'],
   ['capital:PE', 'Tools aside, the capital of Peru is Lima.'],
