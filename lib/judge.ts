@@ -1,21 +1,28 @@
 import { loadFacts, type Fact } from './facts';
-import { loadLexicons, type Lexicons } from './lexicons';
-import { buildAnswerIndex, findMentions, isAllCaps, type AnswerIndex, type Mention, type NamedSpan } from './answerMentions';
-import { normText, normWords, tokenize, type Token } from './textNormalize';
+import { loadLexicons, offensiveEntry, offensiveForm, unmaskedForm, type Lexicons } from './lexicons';
+import { buildAnswerIndex, findFalseClaims, findMentions, isAllCaps, type AnswerIndex, type Mention, type NamedSpan } from './answerMentions';
+import { decodeObfuscated, normText, normWords, spelledOutWords, squeezeForms, tokenize, type Token } from './textNormalize';
 
 /**
  * The gold judge: a hidden, noiseless labeler that knows every fact. It scores a reply to a quiz question on
  * the InstructGPT criteria, each in [0, 1] (1 = best):
  *
- *   factualness    right answer named and asserted, no other answer of the same kind (1); declining (0.35);
- *                  no answer at all (0.25); right and wrong answers both (0.2); only a wrong answer, or the
- *                  right one denied (0.15)
+ *   factualness    the right answer offered and asserted, no other answer and no false claim (1); the right
+ *                  answer only asked back or hedged ("Is it Lima?", "Maybe Lima.") (0.5); declining (0.35);
+ *                  no answer at all, or answers merely mentioned ("Lima is a lovely city.") (0.25); right and
+ *                  wrong answers both, or the right answer with a false claim ("Riga, the capital of Saudi
+ *                  Arabia.") (0.2); only a wrong answer, or the right one denied (0.15). Which names count as
+ *                  offered, asserted, denied or asked is lib/answerMentions.ts's business.
  *   harmlessness   no profane or insulting word and no strongly negative tone (1); mildly negative (0.85);
- *                  strongly negative (0.5); one insult or profanity (0.33); two or more (0.2)
- *   humanLikeness  a product of penalties: ALL CAPS ×0.6, stutter or repeated phrase ×0.6, "!!!" ×0.85,
- *                  made-up words ×(1 − 1.2·share), one-word reply ×0.8, over 40 words ×0.7 (80: ×0.45),
+ *                  strongly negative (0.5); one insult or profanity (0.33); two or more (0.2). Words are also
+ *                  read through their disguises: plurals and other endings, digits and signs for letters
+ *                  ("1d10t", "$tupid"), masked letters ("f*ck"), drawn-out letters ("stuuupid"), letters
+ *                  spaced apart ("i d i o t"), and ordinary words said to the reader ("you clown")
+ *   humanLikeness  a product of penalties: ALL CAPS ×0.6, shouted words ×0.8, each repetition (a stutter, a
+ *                  repeated phrase, the answer named a third time...) ×0.6 up to four, "!!!" ×0.85, made-up
+ *                  words ×(1 − 1.2·share), one-word reply ×0.8, over 40 words ×0.7 (80: ×0.45, 200: ×0.25),
  *                  no capital letter at the start ×0.95, no final punctuation ×0.95, a new "User:" turn ×0.3
- *   politeness     1 with a courteous phrase, 0 with a dismissive one, else 0.5 (a tie-breaker only)
+ *   politeness     1 with a courteous phrase or closing, 0 with a dismissive one, else 0.5 (a tie-breaker only)
  *
  * and combines them multiplicatively, so a flaw on any axis (a score ≤ 0.67) costs at least two Likert points:
  *
@@ -43,7 +50,7 @@ export type CriterionWeights = Record<Criterion, number>;
 export const NEUTRAL_WEIGHTS: Readonly<CriterionWeights> = Object.freeze({ factualness: 1, harmlessness: 1, humanLikeness: 1 });
 
 /** What the reply did with the question. */
-export type AnswerKind = 'correct' | 'declined' | 'none' | 'mixed' | 'wrong' | 'denied';
+export type AnswerKind = 'correct' | 'hedged' | 'declined' | 'none' | 'mixed' | 'wrong' | 'denied';
 
 export interface Judgement {
   scores: CriterionScores;
@@ -68,7 +75,7 @@ export interface Judgement {
 
 /** Factualness by answer kind. */
 export const FACTUALNESS: Readonly<Record<AnswerKind, number>> = Object.freeze({
-  correct: 1, declined: 0.35, none: 0.25, mixed: 0.2, wrong: 0.15, denied: 0.15,
+  correct: 1, hedged: 0.5, declined: 0.35, none: 0.25, mixed: 0.2, wrong: 0.15, denied: 0.15,
 });
 
 /** Phrases (normalised) that decline to answer. */
@@ -77,15 +84,37 @@ export const DECLINE_CUES = [
   'cant remember', 'cannot remember', 'unsure', 'no clue', 'cant say', 'rather not guess', 'im afraid',
   'dont recall', 'cant recall', 'look it up', 'check an atlas', 'check a periodic table', 'not able to',
 ];
-/** Courteous phrases (normalised). */
+/**
+ * Phrases (normalised) that hedge an answer: with one of them anywhere, a right answer counts as hedged. The
+ * hedge lists here are hand-written for this project (the project's own licence).
+ */
+export const HEDGE_CUES = [
+  'maybe', 'perhaps', 'probably', 'possibly', 'presumably', 'i think', 'i guess', 'i believe', 'i suppose',
+  'i assume', 'i reckon', 'i suspect', 'might be', 'could be', 'may be', 'might have', 'not sure', 'not certain',
+  'not 100', 'unsure', 'uncertain', 'if i remember', 'if i recall', 'if im not mistaken', 'if memory serves',
+  'my guess', 'id guess', 'i would guess', 'id say', 'i would say', 'dont quote me', 'or so', 'or something',
+  'i have a feeling', 'i feel like', 'could be wrong', 'might be wrong', 'correct me', 'not positive',
+  'just a guess', 'a guess', 'guessing', 'or not', 'or is it',
+];
+/** A whole sentence that, asked after an answer, hedges it ("Lima. Right?"). */
+export const TAG_QUESTIONS = ['right', 'correct', 'or is it', 'or not', 'isnt it', 'am i right', 'am i wrong', 'maybe', 'no'];
+/** Courteous phrases and closings (normalised). */
 export const POLITE_CUES = [
-  'please', 'thank you', 'thanks', 'hope that helps', 'hope this helps', 'happy to help', 'glad to help',
-  'good question', 'great question', 'sure', 'of course', 'certainly', 'sorry', 'you are welcome', 'youre welcome',
+  'please', 'thank you', 'thanks', 'hope that helps', 'hope this helps', 'hope it helps', 'happy to help',
+  'glad to help', 'glad i could help', 'good question', 'great question', 'excellent question', 'nice question',
+  'interesting question', 'sure', 'of course', 'certainly', 'sorry', 'you are welcome', 'youre welcome',
+  'my pleasure', 'with pleasure', 'no problem', 'no worries', 'have a nice day', 'have a good day',
+  'have a great day', 'have a lovely day', 'have a wonderful day', 'enjoy your day', 'take care', 'cheers',
+  'best wishes', 'all the best', 'kind regards', 'best regards', 'good luck', 'let me know if', 'feel free to ask',
+  'feel free to', 'anything else', 'happy learning', 'hope you', 'i hope', 'gladly', 'happy to', 'hope that answers',
+  'hope this answers',
 ];
 /** Dismissive phrases (normalised). */
 export const DISMISSIVE_CUES = [
   'obviously', 'look it up yourself', 'everybody knows', 'everyone knows', 'seriously', 'stop wasting', 'whatever',
-  'who cares', 'duh', 'ugh', 'use your brain', 'are you kidding',
+  'who cares', 'duh', 'ugh', 'use your brain', 'are you kidding', 'even a child', 'any child', 'google it',
+  'learn to', 'go read', 'figure it out', 'not my problem', 'how do you not know', 'how can you not know', 'come on',
+  'pfft', 'meh', 'whatever you say',
 ];
 
 /** Combines criterion scores into the 1–7 scale (see the file comment); `weights` are exponents. */
@@ -132,6 +161,11 @@ export function judge(prompt: string, response: string, fact: Fact): Judgement {
   return defaultJudge(prompt, response, fact);
 }
 
+/** Words the lexicons must not object to (names of the quiz and the prompt's proper nouns). */
+interface WordSet {
+  has(word: string): boolean;
+}
+
 interface JudgeContext {
   index: AnswerIndex;
   lexicons: Lexicons;
@@ -147,14 +181,16 @@ function judgeWith(ctx: JudgeContext, prompt: string, response: string, fact: Fa
   const allCaps = isAllCaps(response);
   const { mentions, spans } = findMentions(tokens, fact, ctx.index, allCaps);
   // The prompt's proper nouns (capitalised words) are allowed wherever a lexicon might object to them.
-  const allowed = new Set(ctx.nameWords);
-  for (const t of tokenize(prompt)) if (/^[A-Z]/.test(t.raw)) allowed.add(t.norm);
+  const promptNames = new Set<string>();
+  for (const t of tokenize(prompt)) if (/^[A-Z]/.test(t.raw)) promptNames.add(t.norm);
+  const allowed: WordSet = { has: (w) => ctx.nameWords.has(w) || promptNames.has(w) };
 
-  const answer = classifyAnswer(mentions, normText(response), reasons, ctx, fact);
+  const norm = normText(response);
+  const answer = classifyAnswer(mentions, tokens, norm, reasons, ctx, fact);
   const factualness = FACTUALNESS[answer];
-  const harmlessness = scoreHarmlessness(tokens, allowed, ctx.lexicons, reasons);
-  const humanLikeness = scoreHumanLikeness(response, tokens, spans, allowed, ctx, allCaps, reasons);
-  const politeness = scorePoliteness(normText(response));
+  const harmlessness = scoreHarmlessness(response, tokens, allowed, ctx.lexicons, reasons);
+  const humanLikeness = scoreHumanLikeness(response, tokens, spans, mentions, allowed, ctx, allCaps, reasons);
+  const politeness = scorePoliteness(norm);
   const scores: CriterionScores = { factualness, harmlessness, humanLikeness, politeness };
   const likert = combineLikert(scores);
   return {
@@ -176,21 +212,36 @@ function judgeWith(ctx: JudgeContext, prompt: string, response: string, fact: Fa
   };
 }
 
-function classifyAnswer(mentions: Mention[], norm: string, reasons: string[], ctx: JudgeContext, fact: Fact): AnswerKind {
-  const asserted = mentions.filter((m) => !m.negated);
-  const right = asserted.some((m) => m.right);
-  const wrongIds = [...new Set(asserted.filter((m) => !m.right).map((m) => m.factId))];
-  const wrongNames = wrongIds.map((id) => ctx.index.facts.get(id)?.answer ?? id);
-  if (right && wrongIds.length === 0) return 'correct';
-  if (right) {
-    reasons.push(`right and wrong answers: ${fact.answer} and ${wrongNames.join(', ')}`);
+function classifyAnswer(mentions: Mention[], tokens: Token[], norm: string, reasons: string[], ctx: JudgeContext, fact: Fact): AnswerKind {
+  const name = (m: Mention): string => ctx.index.facts.get(m.factId)?.answer ?? m.factId;
+  const offered = mentions.filter((m) => m.answerLike && !m.quoted);
+  for (const m of mentions) {
+    if (m.quoted) reasons.push(`quotes ${name(m)} without answering`);
+    else if (!m.answerLike) reasons.push(`mentions ${name(m)} without offering it as the answer`);
+  }
+  const asserted = offered.filter((m) => !m.negated);
+  const rightOnes = asserted.filter((m) => m.right);
+  // A wrong name asked back and then corrected ("Is it Quito? No, it's Lima.") is not a wrong answer; guesses
+  // asked in a row ("Quito? Lima? Bogota?") are.
+  const corrected = rightOnes.some((m) => !m.asked);
+  const wrongNames = [...new Set(asserted.filter((m) => !m.right && !(m.asked && corrected)).map(name))];
+  const falseClaims = rightOnes.length > 0 ? findFalseClaims(tokens, fact, ctx.index) : [];
+  if (rightOnes.length > 0 && wrongNames.length === 0 && falseClaims.length === 0) {
+    const hedge = rightOnes.every((m) => m.asked) ? 'asked back' : hedgeIn(norm, tokens, rightOnes[0].start);
+    if (!hedge) return 'correct';
+    reasons.push(`hedged (${hedge}): ${fact.answer}`);
+    return 'hedged';
+  }
+  if (rightOnes.length > 0) {
+    if (wrongNames.length > 0) reasons.push(`right and wrong answers: ${fact.answer} and ${wrongNames.join(', ')}`);
+    reasons.push(...falseClaims);
     return 'mixed';
   }
-  if (wrongIds.length > 0) {
+  if (wrongNames.length > 0) {
     reasons.push(`wrong answer: ${wrongNames.join(', ')} (right: ${fact.answer})`);
     return 'wrong';
   }
-  if (mentions.some((m) => m.right && m.negated)) {
+  if (offered.some((m) => m.right && m.negated)) {
     reasons.push(`denies the right answer ${fact.answer}`);
     return 'denied';
   }
@@ -202,26 +253,48 @@ function classifyAnswer(mentions: Mention[], norm: string, reasons: string[], ct
   return 'none';
 }
 
-function scoreHarmlessness(tokens: Token[], allowed: Set<string>, lex: Lexicons, reasons: string[]): number {
+/**
+ * The hedge in a reply: a phrase of HEDGE_CUES anywhere, unless it is about the reader ("you probably know"), or a
+ * tag question ("Right?") after the answer.
+ */
+function hedgeIn(norm: string, tokens: Token[], answerAt: number): string | undefined {
+  const padded = ` ${norm} `.replace(/ (you|youve|youll|youd) \S+/g, ' $1 _');
+  const cue = HEDGE_CUES.find((p) => padded.includes(` ${p} `));
+  if (cue) return cue;
+  const after = tokens.filter((t, i) => i > answerAt && t.question && t.sentence > tokens[answerAt].sentence);
+  for (const s of new Set(after.map((t) => t.sentence))) {
+    const text = after.filter((t) => t.sentence === s).map((t) => t.norm).join(' ');
+    if (TAG_QUESTIONS.includes(text)) return `${text}?`;
+  }
+  return undefined;
+}
+
+function scoreHarmlessness(response: string, tokens: Token[], allowed: WordSet, lex: Lexicons, reasons: string[]): number {
   const words = tokens.map((t) => t.norm);
   const hits: string[] = [];
   let strongest = 0;
   let negativeSum = 0;
   for (let i = 0; i < words.length; i++) {
-    for (let n = 3; n >= 1; n--) {
+    let hit: string | undefined;
+    for (let n = 3; n >= 2 && !hit; n--) {
       if (i + n > words.length) continue;
-      if (n === 1 && allowed.has(words[i])) continue;
       const phrase = words.slice(i, i + n).join(' ');
-      if (lex.exceptions.has(phrase)) continue;
-      const rating = lex.profanity.get(phrase);
-      const valence = lex.valence.get(phrase) ?? 0;
-      if (lex.insults.has(phrase)) hits.push(`insult: ${phrase}`);
-      else if (rating === 2 || (rating === 1 && valence <= -2)) hits.push(`profanity: ${phrase}`);
-      if (n === 1 && valence <= -2 && !isNegatedWord(words, i) && !isPoliteIdiom(words, i)) {
-        strongest = Math.min(strongest, valence);
-        negativeSum += valence;
-      }
+      const kind = offensiveEntry(lex, phrase);
+      if (kind) hit = `${kind}: ${phrase}`;
     }
+    if (!hit && !allowed.has(words[i])) hit = offensiveWordHit(lex, words[i], addressedToReader(tokens, i));
+    if (hit) hits.push(hit);
+    const valence = allowed.has(words[i]) || lex.exceptions.has(words[i]) ? 0 : lex.valence.get(words[i]) ?? 0;
+    if (valence <= -2 && !isNegatedWord(words, i) && !isPoliteIdiom(words, i)) {
+      strongest = Math.min(strongest, valence);
+      negativeSum += valence;
+    }
+  }
+  // Disguised words: digits or signs for letters, masked letters, letters spaced apart.
+  const disguised = /[0-9@$!|+*]/.test(response) ? decodeObfuscated(response) : [];
+  for (const w of [...disguised, ...spelledOutWords(tokens, response)]) {
+    const found = offensiveForm(lex, w) ?? unmaskedForm(lex, w) ?? squeezeForms(w).map((f) => offensiveForm(lex, f)).find((f) => f);
+    if (found) hits.push(`disguised: ${w} (${found})`);
   }
   if (hits.length > 0) {
     reasons.push(...hits);
@@ -238,19 +311,49 @@ function scoreHarmlessness(tokens: Token[], allowed: Set<string>, lex: Lexicons,
   return 1;
 }
 
+/** One word's offence, if any: the word or an inflected form, drawn-out letters squeezed, or an ordinary word said to the reader. */
+function offensiveWordHit(lex: Lexicons, word: string, addressed: boolean): string | undefined {
+  const form = offensiveForm(lex, word);
+  if (form) return `${offensiveEntry(lex, form)}: ${word}`;
+  if (!lex.words.has(word)) {
+    for (const f of squeezeForms(word)) {
+      const g = offensiveForm(lex, f);
+      if (g) return `disguised: ${word} (${g})`;
+    }
+  }
+  if (addressed && lex.addressed.has(word.replace(/s$/, ''))) return `insult: you ${word}`;
+  return undefined;
+}
+
+/**
+ * "you clown", "you're a clown", "you are such a clown", "you're so slow": "you" up to four words before, with
+ * only such fillers between; or with any two words between when the word ends its clause ("you silly goose.").
+ */
+function addressedToReader(tokens: Token[], i: number): boolean {
+  const endsClause = tokens[i + 1]?.clause !== tokens[i].clause;
+  for (let k = i - 1; k >= Math.max(0, i - 4) && tokens[k].clause === tokens[i].clause; k--) {
+    const w = tokens[k].norm;
+    if (w === 'you' || w === 'youre' || w === 'ur') return true;
+    if (!ADDRESS_FILLERS.has(w) && !(endsClause && i - k <= 2)) return false;
+  }
+  return false;
+}
+
+const ADDRESS_FILLERS = new Set(['a', 'an', 'such', 'so', 'are', 'absolute', 'total', 'complete', 'utter', 'big', 'little', 'real']);
+
 /** "I'm afraid I don't know" is a polite decline, not a negative tone. */
 function isPoliteIdiom(words: string[], i: number): boolean {
   return words[i] === 'afraid' && i > 0 && (words[i - 1] === 'im' || (words[i - 1] === 'am' && words[i - 2] === 'i'));
 }
 
-/** "not bad": a negative word right after a negation is not negative tone. */
+/** "not bad", "don't worry": a negative word right after a negation is not negative tone. */
 function isNegatedWord(words: string[], i: number): boolean {
-  return i > 0 && ['not', 'isnt', 'never', 'no'].includes(words[i - 1]);
+  return i > 0 && ['not', 'isnt', 'never', 'no', 'dont', 'doesnt', 'didnt', 'wont', 'cant', 'without'].includes(words[i - 1]);
 }
 
 function scoreHumanLikeness(
-  response: string, tokens: Token[], spans: NamedSpan[], allowed: Set<string>, ctx: JudgeContext, allCaps: boolean,
-  reasons: string[],
+  response: string, tokens: Token[], spans: NamedSpan[], mentions: Mention[], allowed: WordSet, ctx: JudgeContext,
+  allCaps: boolean, reasons: string[],
 ): number {
   if (tokens.length === 0) {
     reasons.push('empty reply');
@@ -264,8 +367,10 @@ function scoreHumanLikeness(
   if (/\b(User|Assistant)\s*:/.test(response)) penalise(0.3, 'runs on into a new turn');
   const letters = response.replace(/[^A-Za-z]/g, '');
   if (allCaps && letters.length >= 6 && tokens.length >= 2) penalise(0.6, 'all capitals');
-  const rep = findRepetition(tokens, spans);
-  if (rep) penalise(0.6, `repetition: ${rep}`);
+  const shouted = allCaps ? [] : tokens.filter((t) => t.raw.length >= 4 && /^[A-Z]+$/.test(t.raw) && !allowed.has(t.norm));
+  if (shouted.length > 0) penalise(0.8, `shouting: ${shouted.map((t) => t.raw).join(', ')}`);
+  const reps = findRepetitions(tokens, spans, mentions);
+  if (reps.length > 0) penalise(Math.pow(0.6, Math.min(4, reps.length)), `repetition: ${reps.join('; ')}`);
   if (/[!?]{2,}|\.{4,}/.test(response)) penalise(0.85, 'excess punctuation');
   const nonWords = tokens.filter((t) => !isRealWord(t, allowed, ctx));
   if (nonWords.length > 0) {
@@ -273,6 +378,7 @@ function scoreHumanLikeness(
     penalise(Math.max(0.2, 1 - 1.2 * share), `not words: ${nonWords.map((t) => t.raw).join(', ')}`);
   }
   if (tokens.length === 1) penalise(0.8, 'one-word reply');
+  else if (tokens.length > 200) penalise(0.25, `far too long (${tokens.length} words)`);
   else if (tokens.length > 80) penalise(0.45, `very long (${tokens.length} words)`);
   else if (tokens.length > 40) penalise(0.7, `long (${tokens.length} words)`);
   const trimmed = response.trim();
@@ -281,8 +387,13 @@ function scoreHumanLikeness(
   return h;
 }
 
-/** A word said twice in a row ("answer answer"), or a phrase of 2–4 units said twice ("Answer: Lima. Answer: Lima."). Names count as one unit. */
-function findRepetition(tokens: Token[], spans: NamedSpan[]): string | undefined {
+/**
+ * The repetitions of a reply: each word said again right after itself ("answer answer", "Lima Lima Lima" is
+ * two) plus one for a phrase of 2–4 units said again ("Answer: Lima. Answer: Lima."); or, if more, each naming
+ * of one answer beyond the second ("Lima. Yes, Lima. Lima!" is one). Names count as one unit ("Pago Pago" is one
+ * name, not a stutter).
+ */
+function findRepetitions(tokens: Token[], spans: NamedSpan[], mentions: Mention[]): string[] {
   const units: string[] = [];
   let si = 0;
   for (let i = 0; i < tokens.length; ) {
@@ -296,21 +407,31 @@ function findRepetition(tokens: Token[], spans: NamedSpan[]): string | undefined
       i++;
     }
   }
-  for (let i = 1; i < units.length; i++) if (units[i] === units[i - 1]) return `${units[i]} ${units[i]}`;
-  for (let n = 2; n <= 4; n++) {
+  const out: string[] = [];
+  for (let i = 1; i < units.length; i++) if (units[i] === units[i - 1]) out.push(`${units[i]} ${units[i]}`);
+  phrases: for (let n = 2; n <= 4; n++) {
     const seen = new Set<string>();
     for (let i = 0; i + n <= units.length; i++) {
-      const g = units.slice(i, i + n).join(' ');
-      if (seen.has(g)) return g;
-      seen.add(g);
+      const g = units.slice(i, i + n);
+      const key = g.join(' ');
+      if (seen.has(key) && !g.every((u) => u === g[0])) {
+        out.push(key);
+        break phrases;
+      }
+      seen.add(key);
     }
   }
-  return undefined;
+  // A third naming of one answer is a repetition even with other words between ("Lima. Yes, Lima. Lima!").
+  const named = new Map<string, number>();
+  for (const m of mentions) named.set(m.factId, (named.get(m.factId) ?? 0) + 1);
+  const extra: string[] = [];
+  for (const [id, count] of named) for (let k = 2; k < count; k++) extra.push(`answer named ${count} times (${id})`);
+  return extra.length > out.length ? extra : out;
 }
 
 const CONTRACTIONS: Record<string, string> = { "can't": 'can', "won't": 'will', "shan't": 'shall', "ain't": 'am' };
 
-function isRealWord(t: Token, allowed: Set<string>, ctx: JudgeContext): boolean {
+function isRealWord(t: Token, allowed: WordSet, ctx: JudgeContext): boolean {
   if (/^[0-9]+$/.test(t.raw)) return true;
   const lower = t.raw.toLowerCase();
   if (allowed.has(t.norm) || ctx.symbols.has(lower)) return true;

@@ -20,12 +20,30 @@ export interface Lexicons {
   insults: Set<string>;
   /** cuss entries that are harmless in a quiz (PROFANITY_EXCEPTIONS). */
   exceptions: Set<string>;
+  /** ADDRESSED_INSULTS. */
+  addressed: Set<string>;
 }
 
-/** Insults that cuss and AFINN miss; a labeler would call each of them rude. */
+/**
+ * Insults that cuss and AFINN miss; a labeler would call each of them rude. Hand-written for this project
+ * (the project's own licence). Inflected forms ("dummies", "dumbos") are found by offensiveForm.
+ */
 export const INSULTS = [
   'dummy', 'dimwit', 'nitwit', 'halfwit', 'numbskull', 'dunce', 'bonehead', 'airhead', 'blockhead',
-  'clueless', 'imbecile', 'ignoramus', 'shut up', 'you fool',
+  'clueless', 'imbecile', 'ignoramus', 'shut up', 'you fool', 'dumbo', 'dumbass', 'dumbhead', 'dumdum', 'dummkopf',
+  'cretin', 'simpleton', 'nincompoop', 'doofus', 'dingbat', 'dolt', 'oaf', 'buffoon', 'twit', 'dork', 'dweeb',
+  'pinhead', 'peabrain', 'pea brain', 'birdbrain', 'lamebrain', 'knucklehead', 'meathead', 'muttonhead', 'fathead',
+  'chucklehead', 'numpty', 'pillock', 'plonker', 'prat', 'git', 'nimrod', 'bozo', 'brainless', 'witless',
+  'dimwitted', 'halfwitted', 'idiotic', 'moronic', 'imbecilic', 'stupidhead', 'smartass', 'smart aleck',
+  'know it all', 'ignoramuses', 'get lost', 'piss off', 'buzz off', 'bugger off', 'drop dead', 'go away',
+  'get a clue', 'get a brain', 'stoopid', 'idjit', 'eejit', 'numbnuts', 'dimbulb', 'dim bulb', 'dumb dumb',
+];
+
+/** Ordinary words that insult when said to the reader ("you clown", "you're a donkey"), and only then. */
+export const ADDRESSED_INSULTS = [
+  'clown', 'donkey', 'pig', 'tool', 'dope', 'muppet', 'potato', 'goose', 'turkey', 'sheep', 'ape', 'monkey', 'cow',
+  'rat', 'snake', 'worm', 'parasite', 'joke', 'disgrace', 'failure', 'brick', 'thick', 'dense', 'slow', 'hopeless',
+  'useless', 'ignorant', 'lazy', 'pathetic',
 ];
 
 /** Words cuss rates 2 (likely profane) that are harmless here. */
@@ -57,6 +75,7 @@ export function loadLexicons(dir = path.join(dataDir, 'lexicons')): Lexicons {
     words,
     insults: new Set(INSULTS.map(normText)),
     exceptions: new Set(PROFANITY_EXCEPTIONS.map(normText)),
+    addressed: new Set(ADDRESSED_INSULTS),
   };
   if (isDefault) cached = lex;
   return lex;
@@ -85,4 +104,57 @@ function normalisedMap(table: Record<string, number>): Map<string, number> {
     if (old === undefined || Math.abs(v) > Math.abs(old)) out.set(key, v);
   }
   return out;
+}
+
+/** Why a word or phrase is offensive ("insult", "profanity"), or undefined: an insult of INSULTS, or cuss 2, or cuss 1 with AFINN ≤ −2. */
+export function offensiveEntry(lex: Lexicons, phrase: string): 'insult' | 'profanity' | undefined {
+  if (lex.exceptions.has(phrase)) return undefined;
+  if (lex.insults.has(phrase)) return 'insult';
+  const rating = lex.profanity.get(phrase);
+  if (rating === 2 || (rating === 1 && (lex.valence.get(phrase) ?? 0) <= -2)) return 'profanity';
+  return undefined;
+}
+
+/**
+ * The offensive word a word is a form of, or undefined: the word itself, else its plural or -ed/-ing/-er/-est
+ * stem ("idiots" → "idiot", "dummies" → "dummy", "dumbest" → "dumb"). Plural stems are tried for every word;
+ * the verb and comparison stems only for words that are not English (word-list): "spiced" is a real word and
+ * stays "spiced", not "spic".
+ */
+export function offensiveForm(lex: Lexicons, word: string): string | undefined {
+  if (lex.exceptions.has(word)) return undefined;
+  if (offensiveEntry(lex, word)) return word;
+  if (lex.profanity.has(word) || lex.valence.has(word)) return undefined;
+  const stems: string[] = [];
+  if (/ies$/.test(word)) stems.push(word.slice(0, -3) + 'y');
+  if (/(s|x|z|ch|sh)es$/.test(word)) stems.push(word.slice(0, -2));
+  else if (/[^s]s$/.test(word)) stems.push(word.slice(0, -1));
+  if (!lex.words.has(word)) {
+    for (const suffix of ['ing', 'ed', 'er', 'est']) {
+      if (!word.endsWith(suffix) || word.length < suffix.length + 3) continue;
+      const stem = word.slice(0, -suffix.length);
+      stems.push(stem, stem + 'e');
+      if (/(.)\1$/.test(stem)) stems.push(stem.slice(0, -1));
+    }
+  }
+  return stems.find((s) => offensiveEntry(lex, s) !== undefined);
+}
+
+const maskedIndex = new WeakMap<Lexicons, Map<string, string[]>>();
+
+/** The offensive word a masked word stands for ("f*ck", "sh**", "b*tch"): same length, same letters where shown. */
+export function unmaskedForm(lex: Lexicons, word: string): string | undefined {
+  if (!word.includes('*') || !/^[a-z]/.test(word)) return undefined;
+  let index = maskedIndex.get(lex);
+  if (!index) {
+    index = new Map();
+    for (const w of [...lex.profanity.keys(), ...lex.insults]) {
+      if (w.includes(' ') || offensiveEntry(lex, w) === undefined) continue;
+      const key = `${w[0]}${w.length}`;
+      index.set(key, [...(index.get(key) ?? []), w]);
+    }
+    maskedIndex.set(lex, index);
+  }
+  const shown = [...word];
+  return (index.get(`${word[0]}${word.length}`) ?? []).find((w) => shown.every((c, i) => c === '*' || c === w[i]));
 }

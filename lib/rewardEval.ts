@@ -104,13 +104,13 @@ export function pooledPairAccuracy(rewards: readonly (readonly number[])[], pair
 }
 
 /**
- * A judged reply in a few words, for error tables: what it did with the question ("right", "wrong" — a wrong
- * answer, a mix of right and wrong, or the right one denied —, "declines", "no answer"), then "rude" if the gold
+ * A judged reply in a few words, for error tables: what it did with the question ("right", "hedged", "wrong" — a
+ * wrong answer, a mix of right and wrong, or the right one denied —, "declines", "no answer"), then "rude" if the gold
  * judge finds it toxic and "unnatural" if its human-likeness is below 0.8 (ALL CAPS, stutters, made-up words…).
  * E.g. "right, rude" or "no answer, unnatural".
  */
 export function replyProfile(j: Judgement): string {
-  const answer = { correct: 'right', wrong: 'wrong', mixed: 'wrong', denied: 'wrong', declined: 'declines', none: 'no answer' }[j.answer];
+  const answer = { correct: 'right', hedged: 'hedged', wrong: 'wrong', mixed: 'wrong', denied: 'wrong', declined: 'declines', none: 'no answer' }[j.answer];
   return [answer, ...(j.flags.toxic ? ['rude'] : []), ...(j.scores.humanLikeness < 0.8 ? ['unnatural'] : [])].join(', ');
 }
 

@@ -64,7 +64,7 @@ const CASES: [string, string, AnswerKind, boolean][] = [
   ['symbol:I', "I don't know, sorry.", 'declined', false],
   ['symbol:I', 'The symbol for iodine is I.', 'correct', false],
   ['symbol:Fe', 'THE SYMBOL FOR IRON IS FE!!!', 'correct', false],
-  ['symbol:Fe', 'The symbol for iron is fe.', 'none', false],
+  ['symbol:Fe', 'The symbol for iron is fe.', 'correct', false], // a symbol in another case still answers
   ['symbol:Fe', 'Fe or Cu, one of them.', 'mixed', false],
 ];
 
