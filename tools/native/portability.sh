@@ -11,12 +11,13 @@
 # Usage: tools/native/portability.sh [haswell|nehalem|arm64|clang]...   (default: all; needs the addon built
 # with `node tools/build-native.js` for haswell/nehalem). Prints one PASS/FAIL line per check with its wall
 # time and exits 1 if any failed. Needs qemu-user, g++-aarch64-linux-gnu and clang (Debian packages).
-# Work files go to $RLHF_PORTABILITY_DIR (default /tmp/rlhf-portability).
+# Work files go to $RLHF_PORTABILITY_DIR (default /tmp/rlhf-portability); RLHF_NATIVE_ADDON names another addon
+# file for haswell/nehalem.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 src=$root/native/src
 work=${RLHF_PORTABILITY_DIR:-/tmp/rlhf-portability}
-addon=$root/native/build/Release/rlhf_native.node
+addon=${RLHF_NATIVE_ADDON:-$root/native/build/Release/rlhf_native.node}  # the addon haswell/nehalem load
 node_bin=$(command -v node)
 mkdir -p "$work"
 flags=(-O3 -std=c++17 -fno-math-errno -ffp-contract=off)
