@@ -47,13 +47,13 @@ export interface NativeAddon {
   configure(threads: number, isa: string, spinMicroseconds: number): boolean;
   info(): { isa: string; threads: number; mr: number; nr: number };
   /** Runs every kernel of the configured instruction set against a plain reference (native/src/selftest.cc). */
-  selfTest?(): { ok: boolean; isa: string; failures: string[] };
+  selfTest(): { ok: boolean; isa: string; failures: string[] };
 }
 
 /** Every function of NativeAddon: an addon built from older sources lacks some, and is then not used. */
 const NATIVE_FUNCTIONS: (keyof NativeAddon)[] = ['setHeap', 'matmul', 'add', 'exp', 'tanh', 'sum3', 'gelu', 'geluGrad', 'layerNorm',
   'layerNormGrad', 'xent', 'xentGrad', 'adam', 'tokenLogprobs', 'tokenLogprobsGrad', 'logSoftmax', 'logSoftmaxGrad', 'adamMulti',
-  'attention', 'attentionGrad', 'kvAppend', 'gather', 'configure', 'info'];
+  'attention', 'attentionGrad', 'kvAppend', 'gather', 'configure', 'info', 'selfTest'];
 
 /** Where tools/build-native.js puts the addon. */
 export const nativeAddonPath = path.join(repoRoot, 'native', 'build', 'Release', 'rlhf_native.node');
