@@ -148,6 +148,8 @@ function withScaleAndShift(rm: RewardModel, meta: RewardModelMeta): RewardModel 
   return rm;
 }
 
+/** A path relative to the repository when inside it, else absolute. */
 function rel(p: string): string {
-  return path.relative(repoRoot, p) || '.';
+  const r = path.relative(repoRoot, p);
+  return r === '' ? '.' : r.startsWith('..') || path.isAbsolute(r) ? path.resolve(p) : r;
 }

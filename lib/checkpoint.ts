@@ -153,7 +153,7 @@ export function requireFinite(name: string, t: RawTensor, where: string): void {
   if (!bad) return;
   let count = 0;
   for (const x of t.data) if (!Number.isFinite(x)) count++;
-  throw new Error(`${where}: tensor ${name} holds ${bad.value} at index ${bad.index} ([${bad.at.join(', ')}] of shape [${t.shape.join(', ')}]); ${count} of its ${t.data.length} values are not finite numbers`);
+  throw new Error(`${where}: tensor ${name} holds ${bad.value} at index ${bad.index} ([${bad.at.join(', ')}] of shape [${t.shape.join(', ')}]); non-finite values: ${count} of ${t.data.length}`);
 }
 
 /** Named tensors → raw float32 data, checking dtypes and finiteness (throws naming the tensor). */
