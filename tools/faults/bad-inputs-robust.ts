@@ -119,10 +119,16 @@ function serverCases(dir: string, port: () => number): FaultCase[] {
   ];
 }
 
+/** The parts of a checkpoint's config.json the cases edit. */
+interface ConfigJson {
+  [key: string]: unknown;
+  rlhf: { model: GPTConfig; weights: { file: string } };
+}
+
 const tiny: GPTConfig = { vocabSize: 258, contextLength: 8, dModel: 8, nLayers: 1, nHeads: 2, dropout: 0 };
 
 /** A fresh checkpoint of a tiny GPT (with `heads`) in `dir/name`; `edit` changes its config.json. */
-function tinyCheckpoint(dir: string, name: string, heads: string[] = []): { ckpt: string; edit: (f: (cfg: Record<string, unknown> & { rlhf: { weights: Record<string, unknown> } }) => void) => void } {
+function tinyCheckpoint(dir: string, name: string, heads: string[] = []): { ckpt: string; edit: (f: (cfg: ConfigJson) => void) => void } {
   const vocab = path.join(dir, 'vocab-src.json');
   if (!fs.existsSync(vocab)) fs.writeFileSync(vocab, JSON.stringify(makeVocab([])));
   const model = new GPT(tiny, { seed: 1 });
@@ -180,6 +186,15 @@ function checkpointCases(dir: string): FaultCase[] {
     weightsFile('absolute', /is an absolute path/),
     weightsFile('dotdot', /leads out of the folder/),
     weightsFile('symlink', /is a link to .*, outside the folder/),
+    { category: 'checkpoint', name: 'a tensor of the wrong shape (context length 16 in both configs, 8 rows in the file)', clear: /model\.safetensors: cannot load: tensor wpe\.weight has shape \[8,8\] in the file, the model expects \[16,8\]/,
+      run: () => {
+        const c = tinyCheckpoint(dir, 'shape');
+        c.edit((cfg) => {
+          cfg.n_positions = 16;
+          cfg.rlhf.model.contextLength = 16;
+        });
+        return load(c.ckpt);
+      } },
     { category: 'checkpoint', name: 'a head no stage makes (heads.sentiment)', clear: /the checkpoint carries the head sentiment, which no stage of this workbook makes .* pass \{ extraHeads: \["sentiment"\] \}/,
       run: () => load(tinyCheckpoint(dir, 'head', ['sentiment']).ckpt) },
     { category: 'checkpoint', name: 'saving a NaN weight', clear: /^saveCheckpoint: tensor wte\.weight holds NaN at index 5 /,
