@@ -4,7 +4,7 @@ import { GPT } from './gpt';
 import { Tokenizer } from './tokenizer';
 import { CheckpointInfo, loadInto, readCheckpointInfo, saveCheckpoint } from './checkpoint';
 import { dataDir, repoRoot, STAGE_NOTEBOOKS, stageDir } from './paths';
-import { headRewardModel, logLikelihoodRewardModel, logRatioRewardModel, missingTokenHeads, REWARD_FORMS, RewardModel, RewardModelMeta, TOKEN_BONUS_HEAD, TOKEN_WEIGHT_HEAD, weightedLogLikelihoodRewardModel } from './rewardModel';
+import { headRewardModel, logLikelihoodRewardModel, logRatioRewardModel, missingTokenHeads, REWARD_FORMS, REWARD_HEAD, RewardModel, RewardModelMeta, TOKEN_BONUS_HEAD, TOKEN_WEIGHT_HEAD, weightedLogLikelihoodRewardModel } from './rewardModel';
 
 /**
  * The stages hand over named artifacts, each a folder in the run folder (the keys of paths.STAGE_NOTEBOOKS).
@@ -54,15 +54,36 @@ export interface LoadedModel {
   dir: string;
 }
 
+/**
+ * The heads the workbook's stages put on a GPT: the reward model's (03), PPO's value head (04) and the
+ * token-weighted reward's two (03). A checkpoint with any other head is refused unless the caller names it.
+ */
+export const KNOWN_HEADS: readonly string[] = [REWARD_HEAD, 'value', TOKEN_WEIGHT_HEAD, TOKEN_BONUS_HEAD];
+
+/** Options of loadModel. */
+export interface LoadModelOptions {
+  /** Whether the weights are trainable variables (default true). */
+  trainable?: boolean;
+  /** Heads outside KNOWN_HEADS that may be loaded (a checkpoint with an unknown head not named here is refused). */
+  extraHeads?: readonly string[];
+}
+
+/** The heads a checkpoint's tensor list carries ("heads.<name>.weight"), in file order. */
+export function checkpointHeads(tensors: readonly string[]): string[] {
+  return tensors.flatMap((name) => /^heads\.([^.]+)\.weight$/.exec(name)?.slice(1, 2) ?? []);
+}
+
 /** Loads a checkpoint folder (or a stage name: "base", "sft", "rm", "ppo") into a new GPT with its heads. */
-export function loadModel(dirOrStage: string, opts: { trainable?: boolean } = {}): LoadedModel {
+export function loadModel(dirOrStage: string, opts: LoadModelOptions = {}): LoadedModel {
   const dir = /[\\/]/.test(dirOrStage) ? dirOrStage : requireStage(dirOrStage);
   const { info } = readCheckpointInfo(dir);
-  const model = new GPT(info.model, { seed: info.seed, trainable: opts.trainable ?? true });
-  for (const name of info.weights.tensors) {
-    const m = /^heads\.([^.]+)\.weight$/.exec(name);
-    if (m) model.addHead(m[1]);
+  const heads = checkpointHeads(info.weights.tensors);
+  const unknown = heads.filter((h) => !KNOWN_HEADS.includes(h) && !(opts.extraHeads ?? []).includes(h));
+  if (unknown.length > 0) {
+    throw new Error(`${rel(dir)}: the checkpoint carries the head${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}, which no stage of this workbook makes (known: ${KNOWN_HEADS.join(', ')}); to load it anyway pass { extraHeads: [${unknown.map((h) => JSON.stringify(h)).join(', ')}] }`);
   }
+  const model = new GPT(info.model, { seed: info.seed, trainable: opts.trainable ?? true });
+  for (const head of heads) model.addHead(head);
   try {
     loadInto(dir, model.params());
   } catch (err) {
@@ -127,6 +148,8 @@ function withScaleAndShift(rm: RewardModel, meta: RewardModelMeta): RewardModel 
   return rm;
 }
 
+/** A path relative to the repository when inside it, else absolute. */
 function rel(p: string): string {
-  return path.relative(repoRoot, p) || '.';
+  const r = path.relative(repoRoot, p);
+  return r === '' ? '.' : r.startsWith('..') || path.isAbsolute(r) ? path.resolve(p) : r;
 }

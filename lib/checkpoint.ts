@@ -16,6 +16,12 @@ import type { GPTConfig } from './gpt';
  * checksums tie it to the exact weights and vocabulary, so a crash between writes or a corrupted file is
  * reported on load instead of silently mixing two checkpoints.
  * The API works on named tensors, independent of the model class.
+ *
+ * Loading trusts nothing in config.json: the Hugging Face fields must describe the model of the "rlhf" section
+ * (what `from_pretrained` would build must be the model the workbook runs), the files it names must lie inside
+ * the checkpoint folder (no absolute path, no "..", no symlink leading out), the tensor list must be the weights
+ * file's, and every weight must be finite. A NaN or infinite weight is refused on save and on load, naming the
+ * tensor and the first bad index: a model with one turns every output into NaN.
  */
 
 export const WEIGHTS_FILE = 'model.safetensors';
@@ -93,13 +99,93 @@ export function hfConfig(m: ModelConfig, eosId: number, padId: number): Record<s
   };
 }
 
-/** Named tensors → raw float32 data, checking dtypes (throws naming the tensor). */
+/** Where a config.json field comes from: the model config or tokenizer section it must agree with. */
+const HF_SOURCES: Record<string, string> = {
+  vocab_size: 'rlhf.model.vocabSize',
+  n_positions: 'rlhf.model.contextLength',
+  n_embd: 'rlhf.model.dModel',
+  n_layer: 'rlhf.model.nLayers',
+  n_head: 'rlhf.model.nHeads',
+  resid_pdrop: 'rlhf.model.dropout',
+  embd_pdrop: 'rlhf.model.dropout',
+  attn_pdrop: 'rlhf.model.dropout',
+  bos_token_id: 'rlhf.tokenizer.eosId',
+  eos_token_id: 'rlhf.tokenizer.eosId',
+  pad_token_id: 'rlhf.tokenizer.padId',
+};
+
+/**
+ * Every Hugging Face field of a config.json checked against the one hfConfig derives from its "rlhf" section;
+ * throws naming both fields and values at the first contradiction (or a missing field).
+ */
+export function checkHfFields(config: Record<string, unknown>, info: CheckpointInfo, file = CONFIG_FILE): void {
+  const want = hfConfig(info.model, info.tokenizer.eosId, info.tokenizer.padId);
+  for (const [key, value] of Object.entries(want)) {
+    const have = config[key];
+    if (JSON.stringify(have) === JSON.stringify(value)) continue;
+    const source = HF_SOURCES[key];
+    const said = have === undefined ? 'missing' : JSON.stringify(have);
+    throw new Error(source
+      ? `${file}: ${key} is ${said} but ${source} is ${JSON.stringify(value)} (the Hugging Face fields must describe the model the weights belong to)`
+      : `${file}: ${key} is ${said} but a GPT-2 checkpoint of this workbook has ${JSON.stringify(value)}`);
+  }
+}
+
+/** The first non-finite value (NaN, ±Infinity) of a tensor: its flat index and its index per dimension. */
+export function firstNonFinite(t: RawTensor): { index: number; at: number[]; value: number } | undefined {
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) {
+    if (Number.isFinite(d[i])) continue;
+    const at: number[] = [];
+    let rest = i;
+    for (let k = t.shape.length - 1; k >= 0; k--) {
+      at.unshift(rest % t.shape[k]);
+      rest = Math.floor(rest / t.shape[k]);
+    }
+    return { index: i, at, value: d[i] };
+  }
+  return undefined;
+}
+
+/** Throws, naming the tensor and the first bad index, unless every value of `t` is finite. */
+export function requireFinite(name: string, t: RawTensor, where: string): void {
+  const bad = firstNonFinite(t);
+  if (!bad) return;
+  let count = 0;
+  for (const x of t.data) if (!Number.isFinite(x)) count++;
+  throw new Error(`${where}: tensor ${name} holds ${bad.value} at index ${bad.index} ([${bad.at.join(', ')}] of shape [${t.shape.join(', ')}]); non-finite values: ${count} of ${t.data.length}`);
+}
+
+/** Named tensors → raw float32 data, checking dtypes and finiteness (throws naming the tensor). */
 function toRaw(tensors: Map<string, tf.Tensor> | Record<string, tf.Tensor>): [string, RawTensor][] {
   const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
   return entries.map(([name, t]) => {
     if (t.dtype !== 'float32') throw new Error(`saveCheckpoint: tensor ${name} has dtype ${t.dtype}, expected float32`);
-    return [name, { shape: t.shape.slice(), data: t.dataSync() as Float32Array }];
+    const raw: RawTensor = { shape: t.shape.slice(), data: t.dataSync() as Float32Array };
+    requireFinite(name, raw, 'saveCheckpoint');
+    return [name, raw];
   });
+}
+
+/**
+ * The path of a file a checkpoint's config.json names (`field` says which), refused unless it lies inside the
+ * checkpoint folder: a plain relative name, no "..", and (once the file exists) no symlink leading out.
+ */
+export function checkpointFile(dir: string, name: unknown, field: string, file = path.join(dir, CONFIG_FILE)): string {
+  const fail = (why: string): never => {
+    throw new Error(`${file}: ${field} ${JSON.stringify(name)} ${why}; it must name a file inside the checkpoint folder`);
+  };
+  if (typeof name !== 'string' || name === '') return fail('is not a file name');
+  if (path.isAbsolute(name) || path.win32.isAbsolute(name)) fail('is an absolute path');
+  const root = path.resolve(dir);
+  const full = path.resolve(root, name);
+  const inside = (parent: string, child: string): boolean => {
+    const rel = path.relative(parent, child);
+    return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+  };
+  if (!inside(root, full) || name.split(/[\\/]/).includes('..')) fail('leads out of the folder');
+  if (fs.existsSync(full) && !inside(fs.realpathSync(root), fs.realpathSync(full))) fail(`is a link to ${fs.realpathSync(full)}, outside the folder`);
+  return full;
 }
 
 /**
@@ -157,6 +243,14 @@ export function readCheckpointInfo(dir: string): { info: CheckpointInfo; config:
   if (typeof m.dropout !== 'number') fail('rlhf.model.dropout must be a number');
   if (typeof info!.stage !== 'string') fail('rlhf.stage must be a string');
   if (typeof info!.weights?.sha256 !== 'string' || typeof info!.tokenizer?.sha256 !== 'string') fail('rlhf.weights / rlhf.tokenizer checksums are missing');
+  if (!Array.isArray(info!.weights.tensors) || !info!.weights.tensors.every((n) => typeof n === 'string')) fail('rlhf.weights.tensors must be an array of tensor names');
+  for (const k of ['eosId', 'padId', 'vocabSize'] as const) {
+    if (!Number.isInteger(info!.tokenizer[k])) fail(`rlhf.tokenizer.${k} must be an integer, got ${JSON.stringify(info!.tokenizer[k])}`);
+  }
+  if (info!.tokenizer.vocabSize !== m.vocabSize) fail(`rlhf.tokenizer.vocabSize is ${info!.tokenizer.vocabSize} but rlhf.model.vocabSize is ${m.vocabSize}`);
+  checkpointFile(dir, info!.weights.file, 'rlhf.weights.file', file);
+  checkpointFile(dir, info!.tokenizer.vocabFile, 'rlhf.tokenizer.vocabFile', file);
+  checkHfFields(config, info!, file);
   return { info: info!, config };
 }
 
@@ -166,9 +260,9 @@ export function readCheckpointInfo(dir: string): { info: CheckpointInfo; config:
  */
 export function loadCheckpoint(dir: string): LoadedCheckpoint {
   const { info, config } = readCheckpointInfo(dir);
-  const weightsPath = path.join(dir, info.weights.file);
+  const weightsPath = checkpointFile(dir, info.weights.file, 'rlhf.weights.file');
   const weights = readFileOrThrow(weightsPath, 'weights file');
-  const vocabPath = path.join(dir, info.tokenizer.vocabFile);
+  const vocabPath = checkpointFile(dir, info.tokenizer.vocabFile, 'rlhf.tokenizer.vocabFile');
   const vocabBytes = readFileOrThrow(vocabPath, 'vocabulary file');
   // Structure first: a truncated or mangled file gets a message about what is wrong, not just "checksum".
   readSafetensorsHeader(weights, weightsPath);
@@ -179,6 +273,11 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
     throw new Error(`${vocabPath}: does not match ${CONFIG_FILE} (SHA-256 differs): the vocabulary was changed or corrupted`);
   }
   const { tensors } = decodeSafetensors(weights, weightsPath);
+  const names = [...tensors.keys()];
+  if (JSON.stringify(names) !== JSON.stringify(info.weights.tensors)) {
+    throw new Error(`${path.join(dir, CONFIG_FILE)}: rlhf.weights.tensors lists [${info.weights.tensors.join(', ')}] but ${weightsPath} holds [${names.join(', ')}]`);
+  }
+  for (const [name, t] of tensors) requireFinite(name, t, weightsPath);
   return { tensors, info, config, vocabPath };
 }
 
@@ -189,7 +288,7 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
  */
 export function loadInto(dir: string, expected: Map<string, tf.Variable>): CheckpointInfo {
   const { tensors, info } = loadCheckpoint(dir);
-  const weightsPath = path.join(dir, info.weights.file);
+  const weightsPath = checkpointFile(dir, info.weights.file, 'rlhf.weights.file');
   const problems: string[] = [];
   for (const [name, v] of expected) {
     const t = tensors.get(name);

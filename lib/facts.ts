@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { dataDir } from './paths';
+import type { Validator } from './jsonl';
 
 /** One fact of the quiz world: "the capital of Peru is Lima" or "the chemical symbol for iron is Fe". */
 export interface Fact {
@@ -33,4 +34,34 @@ export function loadFacts(file = path.join(dataDir, 'facts.json')): Fact[] {
     seen.add(f.id);
     return f as Fact;
   });
+}
+
+const factIdCache = new Map<string, ReadonlySet<string>>();
+
+/** The ids of the world's facts (data/facts.json, or `file`), read once per file. */
+export function knownFactIds(file = path.join(dataDir, 'facts.json')): ReadonlySet<string> {
+  let ids = factIdCache.get(file);
+  if (!ids) {
+    ids = new Set(loadFacts(file).map((f) => f.id));
+    factIdCache.set(file, ids);
+  }
+  return ids;
+}
+
+/**
+ * Throws unless `id` is a fact of the world (`ids`, default data/facts.json's): a record about a fact the world
+ * does not have cannot be judged. Data readers call it per record, so the error gets the file and line.
+ */
+export function requireKnownFact(id: string, ids: ReadonlySet<string> = knownFactIds()): string {
+  if (!ids.has(id)) throw new Error(`unknown fact id ${JSON.stringify(id)}: not a fact of the world (data/facts.json)`);
+  return id;
+}
+
+/** A record validator that also requires the record's factId to be one of `factIds` (default: the world's). */
+export function withKnownFact<T extends { factId: string }>(validate: Validator<T>, factIds?: ReadonlySet<string>): Validator<T> {
+  return (value) => {
+    const record = validate(value);
+    requireKnownFact(record.factId, factIds);
+    return record;
+  };
 }

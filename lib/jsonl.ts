@@ -3,7 +3,10 @@ import { writeFileAtomic, appendLinesAtomic } from './atomic';
 
 /**
  * JSON Lines: one JSON value per line. Readers validate every record and name the file and line of the
- * first bad one, so a malformed data file fails with a message a person can act on.
+ * first bad one, so a malformed data file fails with a message a person can act on. Lines may end in LF, CRLF or
+ * a lone CR (a JSON value cannot hold a raw CR or LF, so each of them ends a line), and line numbers count the
+ * lines an editor shows under any of the three conventions. A file without a single record is an error unless
+ * the caller allows it (a file that only collects records, like a person's rankings, may start empty).
  */
 
 /** Thrown for a malformed or invalid record; `file` and `line` (1-based) say where. */
@@ -20,17 +23,51 @@ export class JsonlError extends Error {
  */
 export type Validator<T> = (value: unknown) => T;
 
-/** Reads a JSONL file; blank lines are skipped. Throws JsonlError for bad JSON or a record the validator rejects. */
-export function readJsonl<T>(file: string, validate: Validator<T>): T[] {
-  if (!fs.existsSync(file)) throw new Error(`${file}: file not found`);
-  const text = fs.readFileSync(file, 'utf8');
-  return parseJsonl(text, validate, file);
+/** Options of readJsonl. */
+export interface ReadJsonlOptions {
+  /** Accept a file with no records (default false: an empty file is an error naming it). */
+  allowEmpty?: boolean;
 }
 
-/** Parses JSONL text (see readJsonl); `name` is used in error messages. */
+/** A record and the 1-based line it was read from. */
+export interface NumberedRecord<T> {
+  value: T;
+  line: number;
+}
+
+/**
+ * Reads a JSONL file; blank lines are skipped. Throws JsonlError for bad JSON or a record the validator rejects,
+ * and an error naming the file if it holds no record (unless `allowEmpty`).
+ */
+export function readJsonl<T>(file: string, validate: Validator<T>, options: ReadJsonlOptions = {}): T[] {
+  return readJsonlNumbered(file, validate, options).map((r) => r.value);
+}
+
+/** readJsonl, each record with its line number (for checks across lines that name both lines). */
+export function readJsonlNumbered<T>(file: string, validate: Validator<T>, options: ReadJsonlOptions = {}): NumberedRecord<T>[] {
+  if (!fs.existsSync(file)) throw new Error(`${file}: file not found`);
+  const text = fs.readFileSync(file, 'utf8');
+  const records = parseJsonlNumbered(text, validate, file);
+  if (records.length === 0 && !options.allowEmpty) {
+    throw new Error(`${file}: no records (the file is ${text.length === 0 ? 'empty' : 'blank'}); it must hold at least one JSON line`);
+  }
+  return records;
+}
+
+/** Parses JSONL text (see readJsonl; an empty text gives no records); `name` is used in error messages. */
 export function parseJsonl<T>(text: string, validate: Validator<T>, name = '<text>'): T[] {
-  const out: T[] = [];
-  const lines = text.split('\n');
+  return parseJsonlNumbered(text, validate, name).map((r) => r.value);
+}
+
+/** The lines of a text under any line-ending convention: LF, CRLF or a lone CR. */
+export function splitLines(text: string): string[] {
+  return text.split(/\r\n|\r|\n/);
+}
+
+/** parseJsonl, each record with its line number. */
+export function parseJsonlNumbered<T>(text: string, validate: Validator<T>, name = '<text>'): NumberedRecord<T>[] {
+  const out: NumberedRecord<T>[] = [];
+  const lines = splitLines(text.startsWith('\uFEFF') ? text.slice(1) : text);
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i].trim();
     if (raw === '') continue;
@@ -41,7 +78,7 @@ export function parseJsonl<T>(text: string, validate: Validator<T>, name = '<tex
       throw new JsonlError(name, i + 1, `not valid JSON (${(err as Error).message})`);
     }
     try {
-      out.push(validate(value));
+      out.push({ value: validate(value), line: i + 1 });
     } catch (err) {
       throw new JsonlError(name, i + 1, (err as Error).message);
     }

@@ -1,4 +1,5 @@
-import { readJsonl, requireObject, requireString, writeJsonl } from './jsonl';
+import { JsonlError, readJsonlNumbered, requireObject, requireString, writeJsonl, type NumberedRecord } from './jsonl';
+import { withKnownFact } from './facts';
 
 /**
  * From rankings to training data. The ranking stage writes one JSONL line per prompt: the K responses and,
@@ -15,7 +16,19 @@ import { readJsonl, requireObject, requireString, writeJsonl } from './jsonl';
  *   pairs       {"prompt","factId","labeler","responses":[...],"pairs":[{"chosen":i,"rejected":j}, ...]}  one
  *               labeler's pairs of one prompt (a PairGroup), indices into responses
  *   preferences {"prompt","chosen","rejected"}                                  the common export (TRL)
+ *
+ * The loaders refuse, naming file and line: an empty file; a fact id the world does not have; a pair whose chosen
+ * and rejected are the same response (the same index, or in the TRL export the same text); and a labeler who
+ * contradicts themself, ordering two responses of the same prompt one way in one place and the other way in
+ * another (see checkOwnConsistency). Two labelers disagreeing is no error: that is what labelerAgreement measures.
  */
+
+/** Options of the loaders of candidates, rankings and pairs. */
+export interface DataFileOptions {
+  /** The fact ids a record may name (default: the world's, data/facts.json). */
+  factIds?: ReadonlySet<string>;
+}
+
 
 /** K responses to one prompt, waiting to be ranked. */
 export interface CandidateSet {
@@ -132,14 +145,52 @@ export function validateRankingRecord(value: unknown): RankingRecord {
   return { ...c, labels: labels.map((l, i) => validateLabel(l, c.responses.length, `labels[${i}]`)) };
 }
 
-/** Reads a rankings JSONL file (errors name file and line). */
-export function loadRankings(file: string): RankingRecord[] {
-  return readJsonl(file, validateRankingRecord);
+/**
+ * Reads a rankings JSONL file (errors name file and line): at least one record, known fact ids, and no labeler
+ * contradicting themself across the labels of the file (checkOwnConsistency).
+ */
+export function loadRankings(file: string, options: DataFileOptions = {}): RankingRecord[] {
+  const rows = readJsonlNumbered(file, withKnownFact(validateRankingRecord, options.factIds));
+  checkOwnConsistency(file, rows.flatMap(({ value: r, line }) => r.labels.map((l) => ({ line, labeler: l.labeler, prompt: r.prompt, responses: r.responses, pairs: rankingToPairs(l.ranking) }))));
+  return rows.map((r) => r.value);
 }
 
-/** Reads a candidates JSONL file (errors name file and line). */
-export function loadCandidates(file: string): CandidateSet[] {
-  return readJsonl(file, validateCandidateSet);
+/** Reads a candidates JSONL file (errors name file and line): at least one record, known fact ids. */
+export function loadCandidates(file: string, options: DataFileOptions = {}): CandidateSet[] {
+  return readJsonlNumbered(file, withKnownFact(validateCandidateSet, options.factIds)).map((r) => r.value);
+}
+
+/** One labeler's ordered pairs of one prompt's responses, and the line they were read from. */
+interface OwnPairs {
+  line: number;
+  labeler: string;
+  prompt: string;
+  responses: readonly string[];
+  pairs: readonly IndexPair[];
+}
+
+/**
+ * Refuses a labeler who contradicts themself: the same labeler ordering responses i and j of the same prompt and
+ * responses as i above j in one place and j above i in another (two lines, two labels of one line, or two pairs of
+ * one line). Such records are not a judgement but a defect (a file appended to twice, two sessions of one person
+ * under one name, a merge gone wrong), and training on both orders teaches nothing. Different labelers may
+ * disagree (that is labeler noise, measured by labelerAgreement), and equal texts at two indices are two samples,
+ * not one response: neither is reported. The error names the file, both lines, the labeler and the prompt.
+ */
+export function checkOwnConsistency(file: string, entries: readonly OwnPairs[]): void {
+  const seen = new Map<string, { line: number; chosen: number }>();
+  for (const e of entries) {
+    const setKey = JSON.stringify([e.labeler, e.prompt, e.responses]);
+    for (const p of e.pairs) {
+      const key = `${setKey}|${Math.min(p.chosen, p.rejected)},${Math.max(p.chosen, p.rejected)}`;
+      const before = seen.get(key);
+      if (!before) seen.set(key, { line: e.line, chosen: p.chosen });
+      else if (before.chosen !== p.chosen) {
+        const where = before.line === e.line ? 'on this same line' : `on line ${before.line}`;
+        throw new JsonlError(file, e.line, `${e.labeler} puts response ${p.chosen} above ${p.rejected} for ${JSON.stringify(e.prompt)}, but ${where} the other way round (one labeler must not contradict themself; remove one of the two)`);
+      }
+    }
+  }
 }
 
 /** Writes a rankings file atomically. */
@@ -220,9 +271,14 @@ export function validatePairGroup(value: unknown): PairGroup {
   return { prompt: c.prompt, factId: c.factId, labeler, responses: c.responses, pairs };
 }
 
-/** Reads a pairs JSONL file, one PairGroup per line (errors name file and line). */
-export function loadPairGroups(file: string): PairGroup[] {
-  return readJsonl(file, validatePairGroup);
+/**
+ * Reads a pairs JSONL file, one PairGroup per line (errors name file and line): at least one group, known fact
+ * ids, chosen ≠ rejected, and no labeler contradicting themself (checkOwnConsistency).
+ */
+export function loadPairGroups(file: string, options: DataFileOptions = {}): PairGroup[] {
+  const rows = readJsonlNumbered(file, withKnownFact(validatePairGroup, options.factIds));
+  checkOwnConsistency(file, rows.map(({ value: g, line }) => ({ line, labeler: g.labeler, prompt: g.prompt, responses: g.responses, pairs: g.pairs })));
+  return rows.map((r) => r.value);
 }
 
 /** Writes pair groups as JSONL atomically, one group per line. */
@@ -237,9 +293,14 @@ export interface PreferenceRow {
   rejected: string;
 }
 
-/** Pair groups flattened to preference rows, group by group. */
+/**
+ * Pair groups flattened to preference rows, group by group. A pair of two samples with the same text is left
+ * out: as a row it would say a reply is better than itself.
+ */
 export function toPreferenceRows(groups: readonly PairGroup[]): PreferenceRow[] {
-  return groups.flatMap((g) => g.pairs.map((p) => ({ prompt: g.prompt, chosen: g.responses[p.chosen], rejected: g.responses[p.rejected] })));
+  return groups.flatMap((g) => g.pairs
+    .filter((p) => g.responses[p.chosen] !== g.responses[p.rejected])
+    .map((p) => ({ prompt: g.prompt, chosen: g.responses[p.chosen], rejected: g.responses[p.rejected] })));
 }
 
 /** Writes preference rows as JSONL {"prompt","chosen","rejected"} atomically. */
@@ -249,17 +310,54 @@ export function writePreferences(file: string, groups: readonly PairGroup[]): nu
   return rows.length;
 }
 
-/** Validator for a preference line {"prompt","chosen","rejected"} (all non-empty-prompt strings). */
+/** Validator for a preference line {"prompt","chosen","rejected"}: strings, a non-empty prompt, chosen ≠ rejected. */
 export function validatePreferenceRow(value: unknown): PreferenceRow {
   const o = requireObject(value);
   const prompt = requireString(o, 'prompt');
   if (prompt.trim() === '') throw new Error('field "prompt" must not be empty');
-  return { prompt, chosen: requireString(o, 'chosen'), rejected: requireString(o, 'rejected') };
+  const row = { prompt, chosen: requireString(o, 'chosen'), rejected: requireString(o, 'rejected') };
+  if (row.chosen === row.rejected) throw new Error(`"chosen" and "rejected" are the same reply ${JSON.stringify(row.chosen.slice(0, 60))}`);
+  return row;
 }
 
-/** Reads a preferences JSONL file {"prompt","chosen","rejected"} (errors name file and line). */
+/** Reads a preferences JSONL file {"prompt","chosen","rejected"} (errors name file and line); at least one row. */
 export function loadPreferences(file: string): PreferenceRow[] {
-  return readJsonl(file, validatePreferenceRow);
+  return readJsonlNumbered(file, validatePreferenceRow).map((r) => r.value);
+}
+
+/** Two rows of a preferences file that order the same two replies of one prompt both ways. */
+export interface PreferenceContradiction {
+  prompt: string;
+  /** The reply chosen on the earlier line (rejected on the later one). */
+  first: string;
+  second: string;
+  /** The two 1-based lines: [earlier, later]. */
+  lines: [number, number];
+  /** "file:3 and file:9: ..." for a report. */
+  message: string;
+}
+
+/**
+ * Every contradiction of a preferences file: the same prompt with reply A over B on one line and B over A on
+ * another. Reported, not refused: the TRL format carries no labeler, and the export of several people's pairs
+ * may rightly hold two who disagree (loadPairGroups, which knows the labelers, refuses a labeler's own).
+ */
+export function preferenceContradictions(file: string): PreferenceContradiction[] {
+  const rows: NumberedRecord<PreferenceRow>[] = readJsonlNumbered(file, validatePreferenceRow);
+  const firstLine = new Map<string, number>();
+  const found: PreferenceContradiction[] = [];
+  for (const { value: r, line } of rows) {
+    const reversed = firstLine.get(JSON.stringify([r.prompt, r.rejected, r.chosen]));
+    if (reversed !== undefined) {
+      found.push({
+        prompt: r.prompt, first: r.rejected, second: r.chosen, lines: [reversed, line],
+        message: `${file}:${reversed} and ${file}:${line}: ${JSON.stringify(r.prompt)} prefers ${JSON.stringify(r.rejected.slice(0, 40))} on the first and ${JSON.stringify(r.chosen.slice(0, 40))} on the second`,
+      });
+    }
+    const key = JSON.stringify([r.prompt, r.chosen, r.rejected]);
+    if (!firstLine.has(key)) firstLine.set(key, line);
+  }
+  return found;
 }
 
 /** +1 if the ranking puts i above j, −1 if below, 0 if tied. */

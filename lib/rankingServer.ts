@@ -3,6 +3,7 @@ import * as http from 'http';
 import * as path from 'path';
 import { dataDir, stageDir } from './paths';
 import { appendJsonl, readJsonl } from './jsonl';
+import { acquireFileLock } from './fileLock';
 import {
   loadCandidates, validateLabel, validateRankingRecord, RATING_FIELDS,
   type CandidateSet, type Label, type RankingRecord,
@@ -19,6 +20,17 @@ import {
  * the rankings JSONL as one line {"prompt","factId","responses","labels":[{"labeler":"human:ada",...}]} — the
  * schema the simulated panel writes (lib/preferences.ts), so the reward model trains on both the same way.
  * Progress is read back from that file, so quitting and coming back resumes where the person stopped.
+ *
+ * Only the page itself may talk to it (a web page the labeler has open elsewhere must not write labels into the
+ * reward model's training data, nor read the server's state):
+ *   - the Host header must be this server (127.0.0.1:<port>, localhost:<port> or [::1]:<port>), against DNS
+ *     rebinding; otherwise 403;
+ *   - a request that carries an Origin must come from this server's own origin; otherwise 403;
+ *   - a submission must be sent as application/json (a cross-site form or text/plain POST is not); otherwise 415;
+ *   - a body over 256 KB is read to its end and discarded, then answered 413 with a sentence.
+ * One server writes a rankings file at a time: it holds `<file>.lock` (lib/fileLock.ts) while it runs, and a
+ * second server on the same file is refused naming the other's pid. A submission is answered "saved" only after
+ * the new file has been written, fsynced, renamed into place and read back with the label in it.
  */
 
 export interface RankingServerOptions {
@@ -62,9 +74,15 @@ const STATIC: Record<string, [string, string]> = {
 };
 const CRITERION_NAMES: Record<string, string> = { factualness: 'Factual', harmlessness: 'Harmless', humanLikeness: 'Human-like' };
 const MAX_BODY = 256 * 1024;
+/** Past this many bytes an oversized body is no longer drained: the connection is cut. */
+const MAX_DRAIN = 16 * 1024 * 1024;
 
-/** A refusal with a message meant for the person at the page. */
-class Refusal extends Error {}
+/** A refusal with a message meant for the person at the page; `status` is the HTTP status (400 by default). */
+class Refusal extends Error {
+  constructor(message: string, readonly status = 400) {
+    super(message);
+  }
+}
 
 /** Starts the server; resolves once it listens. */
 export async function startRankingServer(options: RankingServerOptions = {}): Promise<RankingServer> {
@@ -75,17 +93,19 @@ export async function startRankingServer(options: RankingServerOptions = {}): Pr
   if (options.labeler !== undefined && !NAME.test(options.labeler)) {
     throw new Error(`labeler name ${JSON.stringify(options.labeler)}: use 1–40 letters, digits, ".", "_" or "-"`);
   }
-  if (fs.existsSync(rankingsFile)) readJsonl(rankingsFile, validateRankingRecord); // fail now, not mid-session
+  if (fs.existsSync(rankingsFile)) readJsonl(rankingsFile, validateRankingRecord, { allowEmpty: true }); // fail now, not mid-session
   const fixedName = options.labeler;
+  let port = options.port ?? 8765;
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       const refused = err instanceof Refusal;
-      sendJson(res, refused ? 400 : 500, { error: refused ? (err as Error).message : `server error: ${(err as Error).message}` });
+      sendJson(res, refused ? (err as Refusal).status : 500, { error: refused ? (err as Error).message : `server error: ${(err as Error).message}` });
     });
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    checkCaller(req, port);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (req.method === 'GET' && STATIC[url.pathname]) {
       const [file, type] = STATIC[url.pathname];
@@ -103,6 +123,10 @@ export async function startRankingServer(options: RankingServerOptions = {}): Pr
       return;
     }
     if (req.method === 'POST' && url.pathname === '/api/submit') {
+      if (!isJson(req.headers['content-type'])) {
+        req.resume(); // read the body to its end so that the client receives this answer
+        throw new Refusal(`A submission must be sent as application/json, not ${req.headers['content-type'] ?? 'without a content type'}.`, 415);
+      }
       const body = await readBody(req);
       let parsed: unknown;
       try {
@@ -127,7 +151,7 @@ export async function startRankingServer(options: RankingServerOptions = {}): Pr
   function doneKeys(labeler: string): Set<string> {
     const done = new Set<string>();
     if (!fs.existsSync(rankingsFile)) return done;
-    for (const r of readJsonl(rankingsFile, validateRankingRecord)) {
+    for (const r of readJsonl(rankingsFile, validateRankingRecord, { allowEmpty: true })) {
       if (r.labels.some((l) => l.labeler === labeler)) done.add(keyOf(r));
     }
     return done;
@@ -165,25 +189,75 @@ export async function startRankingServer(options: RankingServerOptions = {}): Pr
     const record: RankingRecord = { prompt: c.prompt, factId: c.factId, responses: c.responses.slice(), labels: [label] };
     validateRankingRecord(record);
     appendJsonl(rankingsFile, [record]);
+    syncFolder(path.dirname(rankingsFile));
+    if (!doneKeys(labeler).has(keyOf(c))) throw new Error(`the label was written but is not in ${rankingsFile}; it is not saved`);
     return name;
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8765, '127.0.0.1', () => resolve());
-  });
+  const lock = acquireFileLock(rankingsFile, 'a ranking server');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : options.port ?? 8765;
+  if (typeof address === 'object' && address !== null) port = address.port;
   return {
     url: `http://127.0.0.1:${port}/`,
     port,
     candidatesFile,
     rankingsFile,
     close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
+      server.close(() => {
+        lock.release();
+        resolve();
+      });
       server.closeAllConnections();
     }),
   };
+}
+
+/** Host names under which the server is itself (it listens on 127.0.0.1; the others name the same machine). */
+const LOCAL_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+
+/**
+ * Refuses (403) a request whose Host header is not this server (DNS rebinding: a foreign name resolved to
+ * 127.0.0.1) or whose Origin header is not this server's own origin (another web page's request).
+ */
+function checkCaller(req: http.IncomingMessage, port: number): void {
+  const own = LOCAL_HOSTS.map((h) => `${h}:${port}`);
+  const host = (req.headers.host ?? '').toLowerCase();
+  if (!own.includes(host)) {
+    req.resume();
+    throw new Refusal(`Refused: this server answers only as ${own.join(', ')}, not as Host ${JSON.stringify(req.headers.host ?? '')}.`, 403);
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && !own.some((h) => origin.toLowerCase() === `http://${h}`)) {
+    req.resume();
+    throw new Refusal(`Refused: a request from ${JSON.stringify(origin)}; only the ranking page itself (http://${host}) may use this server.`, 403);
+  }
+}
+
+/** Whether a Content-Type header is application/json (parameters such as charset allowed). */
+function isJson(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';')[0].trim().toLowerCase() === 'application/json';
+}
+
+/** fsyncs a folder so that a rename inside it survives a power cut (a no-op where folders cannot be opened). */
+function syncFolder(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // Windows cannot open a folder; the rename is still atomic there.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
 
 /** The person-friendly checks first ("Response B has no Harmless rating"), then the schema's own validator. */
@@ -233,20 +307,24 @@ function sendJson(res: http.ServerResponse, status: number, value: unknown): voi
   res.end(JSON.stringify(value));
 }
 
+/**
+ * The request body as text. A body over MAX_BODY is read to its end and discarded before the 413 refusal, so the
+ * client is still listening when the answer comes (closing a socket with unread data resets the connection and
+ * the answer is lost); only a body past MAX_DRAIN has its connection cut.
+ */
 function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const tooLarge = (): Refusal => new Refusal(`The submission is too large: at most ${MAX_BODY / 1024} KB are accepted.`, 413);
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY) {
-        reject(new Refusal('The submission is too large.'));
+      if (size > MAX_DRAIN) {
+        reject(tooLarge());
         req.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      } else if (size <= MAX_BODY) chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => (size > MAX_BODY ? reject(tooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
 }

@@ -2,12 +2,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { dataDir } from './paths';
 import { readJsonl, requireObject, requireString } from './jsonl';
+import { withKnownFact } from './facts';
 import { STYLES, type Style } from './responseStyles';
 
 /**
  * The quiz-assistant world's shipped data (data/world/, built by tools/build-world.ts; schemas in
  * data/world/README.md): SFT demonstrations, four disjoint prompt sets and the split of facts. Every loader
- * validates every record and names the file and line of a bad one.
+ * validates every record and names the file and line of a bad one; a file without records and a fact id that is
+ * not in data/facts.json are errors too.
  */
 
 export const worldDir = path.join(dataDir, 'world');
@@ -70,9 +72,9 @@ export function validatePrompt(value: unknown): PromptRecord {
   return { prompt: requireText(o, 'prompt'), factId: requireFactId(o) };
 }
 
-/** Reads data/world/demonstrations.jsonl (or `file`). */
-export function loadDemonstrations(file = path.join(worldDir, 'demonstrations.jsonl')): Demonstration[] {
-  return readJsonl(file, validateDemonstration);
+/** Reads data/world/demonstrations.jsonl (or `file`); `factIds` defaults to the world's (data/facts.json). */
+export function loadDemonstrations(file = path.join(worldDir, 'demonstrations.jsonl'), factIds?: ReadonlySet<string>): Demonstration[] {
+  return readJsonl(file, withKnownFact(validateDemonstration, factIds));
 }
 
 /** The file of a prompt set: data/world/prompts_<name>.jsonl. */
@@ -80,10 +82,10 @@ export function promptSetFile(name: PromptSetName): string {
   return path.join(worldDir, `prompts_${name}.jsonl`);
 }
 
-/** Reads one prompt set. */
-export function loadPromptSet(name: PromptSetName, file = promptSetFile(name)): PromptRecord[] {
+/** Reads one prompt set; `factIds` defaults to the world's (data/facts.json). */
+export function loadPromptSet(name: PromptSetName, file = promptSetFile(name), factIds?: ReadonlySet<string>): PromptRecord[] {
   if (!(PROMPT_SETS as readonly string[]).includes(name)) throw new Error(`loadPromptSet: unknown set "${name}" (one of ${PROMPT_SETS.join(', ')})`);
-  return readJsonl(file, validatePrompt);
+  return readJsonl(file, withKnownFact(validatePrompt, factIds));
 }
 
 /** Reads data/world/splits.json. */

@@ -1,7 +1,8 @@
 /**
  * The ranking page for people: `npm run rank -- --name ada` serves it on http://127.0.0.1:8765/ and appends
  * each submitted ranking to runs/ranking/rankings_human.jsonl (labeler id "human:ada"). Stop with Ctrl+C; run it
- * again to carry on where you stopped.
+ * again to carry on where you stopped. One server writes a rankings file at a time (it holds `<file>.lock`); a
+ * second one on the same file exits with a message naming the first one's pid.
  *
  *   --name NAME          your labeler name (otherwise the page asks for it)
  *   --candidates FILE    prompts × responses to rank (default: runs/ranking/candidates.jsonl if stage 02 wrote
