@@ -97,10 +97,15 @@ function freePort(): Promise<number> {
   });
 }
 
+/** How long a request waits for its iopub 'idle' status once the reply has come. */
+const IDLE_GRACE_MS = 30_000;
+
 interface Pending {
   outputs: JupyterMessage[];
   reply: JupyterMessage | null;
   idle: boolean;
+  /** Started when the reply arrives before 'idle'. */
+  idleTimer?: NodeJS.Timeout;
   onOutput?: (msg: JupyterMessage) => void;
   settle: () => void;
 }
@@ -193,6 +198,17 @@ export class KernelClient {
           p.onOutput?.(msg);
         }
         if (p.reply && p.idle) p.settle();
+        else if (p.reply && !p.idleTimer) {
+          // The iopub channel is a PUB socket, which drops messages when the runner falls behind (a machine under
+          // load, a cell that floods progress updates): an 'idle' status lost that way must not hang the run.
+          // The reply has come; outputs still in flight get a grace period, then the request settles.
+          p.idleTimer = setTimeout(() => {
+            if (this.pending.has(parentId!)) {
+              this.kernelLog += `\n[runner] no 'idle' status ${IDLE_GRACE_MS / 1000} s after the ${type}: some outputs may be missing`;
+              p.settle();
+            }
+          }, IDLE_GRACE_MS);
+        }
       }
     } catch (err) {
       if (!this.closed) this.kernelLog += `\n[runner] socket error: ${(err as Error).message}`;
@@ -224,6 +240,7 @@ export class KernelClient {
         outputs: [], reply: null, idle: false, onOutput,
         settle: () => {
           if (timer) clearTimeout(timer);
+          if (p.idleTimer) clearTimeout(p.idleTimer);
           this.pending.delete(msg.header.msg_id);
           resolve({ p, timedOut: false });
         },
