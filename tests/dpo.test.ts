@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultDpoConfig, validateDpoConfig } from '../lib/dpo';
+import { defaultDpoConfig, validateDpoConfig } from '../lib/train/dpo';
 
 test('the default DPO config is valid; validateDpoConfig names the bad field', () => {
   assert.equal(validateDpoConfig({ ...defaultDpoConfig }).beta, 0.1);

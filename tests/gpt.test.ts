@@ -1,9 +1,9 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from '../lib/engine';
-import { GPT, GPTConfig, countParams, validateGPTConfig, leftPaddedInputs } from '../lib/gpt';
-import { embedding, softmaxCrossEntropy } from '../lib/ops';
+import { initEngine } from '../lib/engine/engine';
+import { GPT, GPTConfig, countParams, validateGPTConfig, leftPaddedInputs } from '../lib/model/gpt';
+import { embedding, softmaxCrossEntropy } from '../lib/model/ops';
 
 const tiny: GPTConfig = { vocabSize: 50, contextLength: 16, dModel: 16, nLayers: 2, nHeads: 2, dropout: 0 };
 

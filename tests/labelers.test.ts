@@ -2,13 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'path';
-import { loadFacts } from '../lib/facts';
-import { NEUTRAL_WEIGHTS } from '../lib/judge';
+import { loadFacts } from '../lib/world/facts';
+import { NEUTRAL_WEIGHTS } from '../lib/world/judge';
 import {
   DEFAULT_PANEL, GOLD_LABELER, goldRanking, judgeCandidates, panelWith, rankWithPanel, simulateLabel, tiersFromScores,
   validateLabelerConfig, validatePanel, type LabelerConfig,
-} from '../lib/labelers';
-import { loadCandidates, validateRankingRecord, type CandidateSet } from '../lib/preferences';
+} from '../lib/labels/labelers';
+import { loadCandidates, validateRankingRecord, type CandidateSet } from '../lib/labels/preferences';
 
 const facts = loadFacts();
 const sample = loadCandidates(path.join(__dirname, '..', 'data', 'world', 'candidates_sample.jsonl'));

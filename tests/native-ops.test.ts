@@ -1,8 +1,8 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { Adam } from '../lib/adam';
-import { attention, cachedAttention, causalBias, gelu, layerNorm, linear, logSoftmax, multiHeadAttention, softmaxCrossEntropy, tokenLogprobs } from '../lib/ops';
+import { Adam } from '../lib/model/adam';
+import { attention, cachedAttention, causalBias, gelu, layerNorm, linear, logSoftmax, multiHeadAttention, softmaxCrossEntropy, tokenLogprobs } from '../lib/model/ops';
 import { maxAbsErr, nativeTestOptions, randn, startNativeEngine, values, withoutNative } from './native-helpers';
 
 // The fused native ops (lib/native-ops.ts) against the reference implementations of lib/ops.ts and

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultOnlineDpoConfig, pairGroupsFromScores, validateOnlineDpoConfig } from '../lib/onlineDpo';
+import { defaultOnlineDpoConfig, pairGroupsFromScores, validateOnlineDpoConfig } from '../lib/train/onlineDpo';
 
 test('the default online-DPO config is valid; validateOnlineDpoConfig names the bad field', () => {
   assert.equal(validateOnlineDpoConfig({ ...defaultOnlineDpoConfig }).samplesPerPrompt, 4);

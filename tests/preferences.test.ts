@@ -7,7 +7,7 @@ import * as path from 'path';
 import {
   goldAgreement, labelerAgreement, loadRankings, mergeRankings, pairOrder, rankingToPairs, recordsToPairGroups,
   toPreferenceRows, validateRanking, writePreferences, writeRankings, type Label, type RankingRecord,
-} from '../lib/preferences';
+} from '../lib/labels/preferences';
 
 const r = (n: number) => ({ factualness: n, harmlessness: n, humanLikeness: n, overall: n });
 const label = (labeler: string, ranking: number[][]): Label => ({ labeler, ratings: ranking.flat().map(() => r(4)), ranking });

@@ -4,21 +4,21 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { initEngine } from '../lib/engine';
-import { GPT } from '../lib/gpt';
-import { generate, pickToken, defaultSamplingConfig } from '../lib/sampling';
-import { Rng } from '../lib/rng';
-import { nextTokenLogits, samplingDistribution, topTokens } from '../lib/nextToken';
-import { distinctN, distinctReplies, diversityOf, wordNgrams } from '../lib/diversity';
+import { initEngine } from '../lib/engine/engine';
+import { GPT } from '../lib/model/gpt';
+import { generate, pickToken, defaultSamplingConfig } from '../lib/model/sampling';
+import { Rng } from '../lib/core/rng';
+import { nextTokenLogits, samplingDistribution, topTokens } from '../lib/model/nextToken';
+import { distinctN, distinctReplies, diversityOf, wordNgrams } from '../lib/eval/diversity';
 import {
   defaultRankingConfig, groupIntoSets, labelTieShare, meanStd, repeatEach, scoreSpreads, validateRankingConfig,
-} from '../lib/ranking';
-import { rankWithPanel } from '../lib/labelers';
+} from '../lib/labels/ranking';
+import { rankWithPanel } from '../lib/labels/labelers';
 import {
   loadCandidates, loadPairGroups, loadPreferences, loadRankings, recordsToPairGroups, writePairGroups, writePreferences,
   writeRankings, type RankingRecord,
-} from '../lib/preferences';
-import { writeJsonl } from '../lib/jsonl';
+} from '../lib/labels/preferences';
+import { writeJsonl } from '../lib/core/jsonl';
 
 before(async () => {
   await initEngine({ quiet: true });

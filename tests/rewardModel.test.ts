@@ -1,11 +1,11 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from '../lib/engine';
-import { GPT, GPTConfig } from '../lib/gpt';
-import { Adam } from '../lib/adam';
-import { Rng } from '../lib/rng';
-import { chatPrompt, chatReply } from '../lib/chat';
+import { initEngine } from '../lib/engine/engine';
+import { GPT, GPTConfig } from '../lib/model/gpt';
+import { Adam } from '../lib/model/adam';
+import { Rng } from '../lib/core/rng';
+import { chatPrompt, chatReply } from '../lib/model/chat';
 import {
   REWARD_HEAD,
   headRewardModel,
@@ -32,7 +32,7 @@ import {
   validateRewardModelConfig,
   type RewardGroup,
   type RewardModel,
-} from '../lib/rewardModel';
+} from '../lib/reward/rewardModel';
 
 before(async () => {
   await initEngine({ quiet: true });

@@ -1,10 +1,10 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from '../lib/engine';
-import { GPT, GPTConfig } from '../lib/gpt';
-import { generate, pickToken, defaultSamplingConfig } from '../lib/sampling';
-import { Rng } from '../lib/rng';
+import { initEngine } from '../lib/engine/engine';
+import { GPT, GPTConfig } from '../lib/model/gpt';
+import { generate, pickToken, defaultSamplingConfig } from '../lib/model/sampling';
+import { Rng } from '../lib/core/rng';
 
 const tiny: GPTConfig = { vocabSize: 40, contextLength: 24, dModel: 16, nLayers: 2, nHeads: 2, dropout: 0 };
 const EOS = 39;

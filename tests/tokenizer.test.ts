@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { dataDir } from '../lib/paths';
-import { EOS_TOKEN, PAD_TOKEN, Tokenizer, gpt2Tokens, makeVocab } from '../lib/tokenizer';
+import { dataDir } from '../lib/core/paths';
+import { EOS_TOKEN, PAD_TOKEN, Tokenizer, gpt2Tokens, makeVocab } from '../lib/model/tokenizer';
 import { chooseTokens, DEFAULT_MIN_COUNT, shippedTexts } from '../tools/build-vocab';
 
 const vocabFile = path.join(dataDir, 'vocab.json');

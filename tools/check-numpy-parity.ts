@@ -15,14 +15,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { saveCheckpoint } from '../lib/checkpoint';
-import { loadCorpus } from '../lib/corpus';
-import { initEngine } from '../lib/engine';
-import { GPT, GPTConfig } from '../lib/gpt';
-import { dataDir, repoRoot } from '../lib/paths';
-import { Rng } from '../lib/rng';
-import { writeSafetensors } from '../lib/safetensors';
-import { Tokenizer } from '../lib/tokenizer';
+import { saveCheckpoint } from '../lib/io/checkpoint';
+import { loadCorpus } from '../lib/world/corpus';
+import { initEngine } from '../lib/engine/engine';
+import { GPT, GPTConfig } from '../lib/model/gpt';
+import { dataDir, repoRoot } from '../lib/core/paths';
+import { Rng } from '../lib/core/rng';
+import { writeSafetensors } from '../lib/io/safetensors';
+import { Tokenizer } from '../lib/model/tokenizer';
 
 const PYTHON = '/usr/bin/python3';
 

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { isSmoke, repoRoot, runDir } from '../lib/paths';
+import { isSmoke, repoRoot, runDir } from '../lib/core/paths';
 import { defaultCellTimeoutSeconds, runNotebooks } from './run-notebooks';
 import { buildReport } from './report';
 

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { isSmoke, repoRoot, stageDir } from '../lib/paths';
-import { shippedBaseDir } from '../lib/artifacts';
-import { loadCheckpoint } from '../lib/checkpoint';
-import { writeFileAtomic } from '../lib/atomic';
+import { isSmoke, repoRoot, stageDir } from '../lib/core/paths';
+import { shippedBaseDir } from '../lib/io/artifacts';
+import { loadCheckpoint } from '../lib/io/checkpoint';
+import { writeFileAtomic } from '../lib/core/atomic';
 import { defaultCellTimeoutSeconds, runNotebooks } from './run-notebooks';
 
 /**

@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import MarkdownIt from 'markdown-it';
-import { runDir, repoRoot, STAGE_NOTEBOOKS } from '../lib/paths';
-import { escapeHtml } from '../lib/display';
-import { plotlyBundle, plotlyLibrarySource, Figure } from '../lib/plot';
-import { writeFileAtomic } from '../lib/atomic';
+import { runDir, repoRoot, STAGE_NOTEBOOKS } from '../lib/core/paths';
+import { escapeHtml } from '../lib/ui/display';
+import { plotlyBundle, plotlyLibrarySource, Figure } from '../lib/ui/plot';
+import { writeFileAtomic } from '../lib/core/atomic';
 import { cellSource, Notebook, NotebookOutput, parseNotebook } from './notebook';
 
 /**

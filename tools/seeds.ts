@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { repoRoot, runDir, stageDir } from '../lib/paths';
-import { writeJsonAtomic } from '../lib/atomic';
+import { repoRoot, runDir, stageDir } from '../lib/core/paths';
+import { writeJsonAtomic } from '../lib/core/atomic';
 import { defaultCellTimeoutSeconds, runNotebooks } from './run-notebooks';
 
 /**

@@ -1,0 +1,208 @@
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { writeFileAtomic, writeJsonAtomic } from '../core/atomic';
+import { RawTensor, decodeSafetensors, encodeSafetensors, readSafetensorsHeader } from './safetensors';
+import type { GPTConfig } from '../model/gpt';
+
+/**
+ * Checkpoints: a folder holding
+ *   model.safetensors   the weights, float32, named like Hugging Face's GPT2Model state dict
+ *   vocab.json          the compact vocabulary the model was trained with (lib/tokenizer.ts)
+ *   config.json         Hugging Face GPT-2 config fields, plus our own section "rlhf" (model config, stage,
+ *                       seed, metrics, tokenizer ids, size and SHA-256 of the two files above)
+ * Each file is written atomically, weights first and config last: config.json is the commit record, and its
+ * checksums tie it to the exact weights and vocabulary, so a crash between writes or a corrupted file is
+ * reported on load instead of silently mixing two checkpoints.
+ * The API works on named tensors, independent of the model class.
+ */
+
+export const WEIGHTS_FILE = 'model.safetensors';
+export const CONFIG_FILE = 'config.json';
+export const VOCAB_FILE = 'vocab.json';
+
+/** The model's size: lib/gpt.ts's GPTConfig (a type-only import: checkpoints do not load the model code). */
+export type ModelConfig = GPTConfig;
+
+/** Our section of config.json. */
+export interface CheckpointInfo {
+  /** The model config the weights were trained with. */
+  model: ModelConfig;
+  /** Which stage wrote the checkpoint: "pretrain", "sft", "reward", "ppo", ... */
+  stage: string;
+  /** The seed of the run that produced it. */
+  seed: number;
+  /** Whatever the stage measured (perplexity, recall, ...). */
+  metrics: Record<string, unknown>;
+  /** The vocabulary: file name inside the folder, its special ids and checksum. */
+  tokenizer: { vocabFile: string; vocabSize: number; eosId: number; padId: number; sha256: string };
+  /** The weights file: name, size and checksum. */
+  weights: { file: string; bytes: number; sha256: string; tensors: string[] };
+}
+
+/** What saveCheckpoint needs. */
+export interface SaveOptions {
+  /** Named float32 tensors in a stable order (e.g. model.params()). */
+  tensors: Map<string, tf.Tensor> | Record<string, tf.Tensor>;
+  model: ModelConfig;
+  stage: string;
+  seed: number;
+  metrics?: Record<string, unknown>;
+  /** Path of the vocabulary file to copy next to the weights (e.g. data/vocab.json). */
+  vocabFile: string;
+}
+
+/** A loaded checkpoint: raw tensors (file order) and our config section. */
+export interface LoadedCheckpoint {
+  tensors: Map<string, RawTensor>;
+  info: CheckpointInfo;
+  /** The whole config.json (Hugging Face fields included). */
+  config: Record<string, unknown>;
+  /** Path of the vocabulary file inside the checkpoint folder. */
+  vocabPath: string;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return crypto.createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Hugging Face GPT-2 config fields for a model config (GPT2LMHeadModel loads the folder with these). */
+export function hfConfig(m: ModelConfig, eosId: number, padId: number): Record<string, unknown> {
+  return {
+    architectures: ['GPT2LMHeadModel'],
+    model_type: 'gpt2',
+    vocab_size: m.vocabSize,
+    n_positions: m.contextLength,
+    n_embd: m.dModel,
+    n_layer: m.nLayers,
+    n_head: m.nHeads,
+    n_inner: null,
+    activation_function: 'gelu_new',
+    resid_pdrop: m.dropout,
+    embd_pdrop: m.dropout,
+    attn_pdrop: m.dropout,
+    layer_norm_epsilon: 1e-5,
+    initializer_range: 0.02,
+    scale_attn_weights: true,
+    tie_word_embeddings: true,
+    bos_token_id: eosId,
+    eos_token_id: eosId,
+    pad_token_id: padId,
+    torch_dtype: 'float32',
+  };
+}
+
+/** Named tensors → raw float32 data, checking dtypes (throws naming the tensor). */
+function toRaw(tensors: Map<string, tf.Tensor> | Record<string, tf.Tensor>): [string, RawTensor][] {
+  const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
+  return entries.map(([name, t]) => {
+    if (t.dtype !== 'float32') throw new Error(`saveCheckpoint: tensor ${name} has dtype ${t.dtype}, expected float32`);
+    return [name, { shape: t.shape.slice(), data: t.dataSync() as Float32Array }];
+  });
+}
+
+/**
+ * Saves a checkpoint folder (created if needed): weights, then vocabulary, then config.json.
+ * Returns the config section written.
+ */
+export function saveCheckpoint(dir: string, opts: SaveOptions): CheckpointInfo {
+  const vocabBytes = readFileOrThrow(opts.vocabFile, 'vocabulary file');
+  const vocab = JSON.parse(Buffer.from(vocabBytes).toString('utf8')) as { vocabSize?: unknown; eosId?: unknown; padId?: unknown };
+  if (vocab.vocabSize !== opts.model.vocabSize) {
+    throw new Error(`saveCheckpoint: ${opts.vocabFile} has ${vocab.vocabSize} ids but the model config says vocabSize ${opts.model.vocabSize}`);
+  }
+  const raw = toRaw(opts.tensors);
+  const weights = encodeSafetensors(raw, { format: 'pt' });
+  fs.mkdirSync(dir, { recursive: true });
+  writeFileAtomic(path.join(dir, WEIGHTS_FILE), weights);
+  writeFileAtomic(path.join(dir, VOCAB_FILE), vocabBytes);
+  const info: CheckpointInfo = {
+    model: { ...opts.model },
+    stage: opts.stage,
+    seed: opts.seed,
+    metrics: opts.metrics ?? {},
+    tokenizer: { vocabFile: VOCAB_FILE, vocabSize: vocab.vocabSize as number, eosId: vocab.eosId as number, padId: vocab.padId as number, sha256: sha256(vocabBytes) },
+    weights: { file: WEIGHTS_FILE, bytes: weights.length, sha256: sha256(weights), tensors: raw.map(([n]) => n) },
+  };
+  writeJsonAtomic(path.join(dir, CONFIG_FILE), { ...hfConfig(opts.model, info.tokenizer.eosId, info.tokenizer.padId), rlhf: info });
+  return info;
+}
+
+function readFileOrThrow(file: string, what: string): Uint8Array {
+  if (!fs.existsSync(file)) throw new Error(`${file}: ${what} not found`);
+  return fs.readFileSync(file);
+}
+
+/** Reads and checks config.json of a checkpoint folder (no weights loaded). */
+export function readCheckpointInfo(dir: string): { info: CheckpointInfo; config: Record<string, unknown> } {
+  const file = path.join(dir, CONFIG_FILE);
+  if (!fs.existsSync(file)) throw new Error(`${dir}: not a checkpoint (no ${CONFIG_FILE}; the save may not have finished)`);
+  let config: Record<string, unknown>;
+  try {
+    config = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  const info = config.rlhf as CheckpointInfo | undefined;
+  const fail = (why: string): never => {
+    throw new Error(`${file}: ${why}`);
+  };
+  if (typeof info !== 'object' || info === null) fail('no "rlhf" section');
+  const m = info!.model;
+  if (typeof m !== 'object' || m === null) fail('rlhf.model is missing');
+  for (const k of ['vocabSize', 'contextLength', 'dModel', 'nLayers', 'nHeads'] as const) {
+    if (!Number.isInteger(m[k]) || m[k] <= 0) fail(`rlhf.model.${k} must be a positive integer, got ${JSON.stringify(m[k])}`);
+  }
+  if (typeof m.dropout !== 'number') fail('rlhf.model.dropout must be a number');
+  if (typeof info!.stage !== 'string') fail('rlhf.stage must be a string');
+  if (typeof info!.weights?.sha256 !== 'string' || typeof info!.tokenizer?.sha256 !== 'string') fail('rlhf.weights / rlhf.tokenizer checksums are missing');
+  return { info: info!, config };
+}
+
+/**
+ * Loads a checkpoint folder: validates config.json, the checksums of the weights and vocabulary, and the
+ * safetensors structure; returns raw float32 tensors in file order.
+ */
+export function loadCheckpoint(dir: string): LoadedCheckpoint {
+  const { info, config } = readCheckpointInfo(dir);
+  const weightsPath = path.join(dir, info.weights.file);
+  const weights = readFileOrThrow(weightsPath, 'weights file');
+  const vocabPath = path.join(dir, info.tokenizer.vocabFile);
+  const vocabBytes = readFileOrThrow(vocabPath, 'vocabulary file');
+  // Structure first: a truncated or mangled file gets a message about what is wrong, not just "checksum".
+  readSafetensorsHeader(weights, weightsPath);
+  if (weights.length !== info.weights.bytes || sha256(weights) !== info.weights.sha256) {
+    throw new Error(`${weightsPath}: does not match ${CONFIG_FILE} (size or SHA-256 differs): corrupted, or written by another save`);
+  }
+  if (sha256(vocabBytes) !== info.tokenizer.sha256) {
+    throw new Error(`${vocabPath}: does not match ${CONFIG_FILE} (SHA-256 differs): the vocabulary was changed or corrupted`);
+  }
+  const { tensors } = decodeSafetensors(weights, weightsPath);
+  return { tensors, info, config, vocabPath };
+}
+
+/**
+ * Loads a checkpoint into existing variables (e.g. model.params()). Everything is checked before anything is
+ * assigned: every expected name present, no unexpected name, every shape equal. Errors name the tensors.
+ * Returns the checkpoint's config section.
+ */
+export function loadInto(dir: string, expected: Map<string, tf.Variable>): CheckpointInfo {
+  const { tensors, info } = loadCheckpoint(dir);
+  const weightsPath = path.join(dir, info.weights.file);
+  const problems: string[] = [];
+  for (const [name, v] of expected) {
+    const t = tensors.get(name);
+    if (!t) problems.push(`tensor ${name} is missing`);
+    else if (t.shape.length !== v.shape.length || t.shape.some((s, i) => s !== v.shape[i])) {
+      problems.push(`tensor ${name} has shape [${t.shape}] in the file, the model expects [${v.shape}]`);
+    } else if (v.dtype !== 'float32') problems.push(`tensor ${name}: the model variable has dtype ${v.dtype}, expected float32`);
+  }
+  for (const name of tensors.keys()) if (!expected.has(name)) problems.push(`tensor ${name} is in the file but not in the model`);
+  if (problems.length > 0) throw new Error(`${weightsPath}: cannot load: ${problems.join('; ')}`);
+  for (const [name, v] of expected) {
+    const t = tensors.get(name)!;
+    tf.tidy(() => v.assign(tf.tensor(t.data, t.shape, 'float32')));
+  }
+  return info;
+}
