@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { dataDir } from '../lib/core/paths';
 import { EOS_TOKEN, PAD_TOKEN, Tokenizer, gpt2Tokens, makeVocab } from '../lib/model/tokenizer';
-import { chooseTokens, DEFAULT_MIN_COUNT, shippedTexts } from '../tools/build-vocab';
+import { chooseTokens, DEFAULT_MIN_COUNT, shippedTexts } from '../tools/data/build-vocab';
 
 const vocabFile = path.join(dataDir, 'vocab.json');
 const tok = Tokenizer.load(vocabFile);

@@ -9,7 +9,7 @@
  *   --out FILE           rankings file to append to (default runs/ranking/rankings_human.jsonl)
  *   --port N             default 8765 (0 = any free port)
  */
-import { startRankingServer, type RankingServerOptions } from '../lib/labels/rankingServer';
+import { startRankingServer, type RankingServerOptions } from '../../lib/labels/rankingServer';
 
 function parseArgs(argv: string[]): RankingServerOptions {
   const opts: RankingServerOptions = {};

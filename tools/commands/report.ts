@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import MarkdownIt from 'markdown-it';
-import { runDir, repoRoot, STAGE_NOTEBOOKS } from '../lib/core/paths';
-import { escapeHtml } from '../lib/ui/display';
-import { plotlyBundle, plotlyLibrarySource, Figure } from '../lib/ui/plot';
-import { writeFileAtomic } from '../lib/core/atomic';
-import { cellSource, Notebook, NotebookOutput, parseNotebook } from './notebook';
+import { runDir, repoRoot, STAGE_NOTEBOOKS } from '../../lib/core/paths';
+import { escapeHtml } from '../../lib/ui/display';
+import { plotlyBundle, plotlyLibrarySource, Figure } from '../../lib/ui/plot';
+import { writeFileAtomic } from '../../lib/core/atomic';
+import { cellSource, Notebook, NotebookOutput, parseNotebook } from '../notebook/notebook';
 
 /**
  * `npm run report` (also the last step of `npm run pipeline`): one self-contained HTML page of a whole run — a

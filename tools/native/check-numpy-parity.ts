@@ -15,14 +15,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { saveCheckpoint } from '../lib/io/checkpoint';
-import { loadCorpus } from '../lib/world/corpus';
-import { initEngine } from '../lib/engine/engine';
-import { GPT, GPTConfig } from '../lib/model/gpt';
-import { dataDir, repoRoot } from '../lib/core/paths';
-import { Rng } from '../lib/core/rng';
-import { writeSafetensors } from '../lib/io/safetensors';
-import { Tokenizer } from '../lib/model/tokenizer';
+import { saveCheckpoint } from '../../lib/io/checkpoint';
+import { loadCorpus } from '../../lib/world/corpus';
+import { initEngine } from '../../lib/engine/engine';
+import { GPT, GPTConfig } from '../../lib/model/gpt';
+import { dataDir, repoRoot } from '../../lib/core/paths';
+import { Rng } from '../../lib/core/rng';
+import { writeSafetensors } from '../../lib/io/safetensors';
+import { Tokenizer } from '../../lib/model/tokenizer';
 
 const PYTHON = '/usr/bin/python3';
 
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   model.dispose();
 
   if (!fs.existsSync(PYTHON)) throw new Error(`${PYTHON} not found (Debian python3 with python3-numpy is needed)`);
-  const py = spawnSync(PYTHON, [path.join(repoRoot, 'tools', 'numpy_gpt.py'), ckpt, path.join(dir, 'tokens.json'), path.join(dir, 'expected.safetensors'), '--tol', String(tol)], {
+  const py = spawnSync(PYTHON, [path.join(repoRoot, 'tools', 'native', 'numpy_gpt.py'), ckpt, path.join(dir, 'tokens.json'), path.join(dir, 'expected.safetensors'), '--tol', String(tol)], {
     encoding: 'utf8',
     env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
   });

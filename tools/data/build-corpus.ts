@@ -15,13 +15,13 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from '../lib/core/atomic';
-import { CorpusDoc, corpusFile } from '../lib/world/corpus';
-import { Fact, loadFacts } from '../lib/world/facts';
-import { writeJsonl } from '../lib/core/jsonl';
-import { dataDir, repoRoot } from '../lib/core/paths';
-import { Rng } from '../lib/core/rng';
-import { gpt2Tokens } from '../lib/model/tokenizer';
+import { writeFileAtomic } from '../../lib/core/atomic';
+import { CorpusDoc, corpusFile } from '../../lib/world/corpus';
+import { Fact, loadFacts } from '../../lib/world/facts';
+import { writeJsonl } from '../../lib/core/jsonl';
+import { dataDir, repoRoot } from '../../lib/core/paths';
+import { Rng } from '../../lib/core/rng';
+import { gpt2Tokens } from '../../lib/model/tokenizer';
 
 /** Years of State of the Union addresses used as general English. */
 const SOTU_FIRST_YEAR = 1990;

@@ -14,12 +14,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from '../lib/core/atomic';
-import { chatPrompt, chatReply } from '../lib/model/chat';
-import { recallPrompt } from '../lib/world/corpus';
-import { loadFacts } from '../lib/world/facts';
-import { dataDir, repoRoot } from '../lib/core/paths';
-import { gpt2Tokens, makeVocab, Tokenizer } from '../lib/model/tokenizer';
+import { writeFileAtomic } from '../../lib/core/atomic';
+import { chatPrompt, chatReply } from '../../lib/model/chat';
+import { recallPrompt } from '../../lib/world/corpus';
+import { loadFacts } from '../../lib/world/facts';
+import { dataDir, repoRoot } from '../../lib/core/paths';
+import { gpt2Tokens, makeVocab, Tokenizer } from '../../lib/model/tokenizer';
 
 /** Default threshold for general-English tokens. */
 export const DEFAULT_MIN_COUNT = 3;

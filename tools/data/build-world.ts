@@ -15,14 +15,14 @@
  *   npx tsx tools/build-world.ts
  */
 import * as path from 'path';
-import { loadFacts, type Fact } from '../lib/world/facts';
-import { Rng } from '../lib/core/rng';
-import { writeJsonAtomic } from '../lib/core/atomic';
-import { writeJsonl } from '../lib/core/jsonl';
-import { questionsFor } from '../lib/world/questions';
-import { STYLES, STYLE_MIXTURE, standInSamples, writeReply, type Style } from '../lib/world/responseStyles';
-import { worldDir, promptSetFile, type Demonstration, type PromptRecord, type PromptSetName } from '../lib/world/datasets';
-import type { CandidateSet } from '../lib/labels/preferences';
+import { loadFacts, type Fact } from '../../lib/world/facts';
+import { Rng } from '../../lib/core/rng';
+import { writeJsonAtomic } from '../../lib/core/atomic';
+import { writeJsonl } from '../../lib/core/jsonl';
+import { questionsFor } from '../../lib/world/questions';
+import { STYLES, STYLE_MIXTURE, standInSamples, writeReply, type Style } from '../../lib/world/responseStyles';
+import { worldDir, promptSetFile, type Demonstration, type PromptRecord, type PromptSetName } from '../../lib/world/datasets';
+import type { CandidateSet } from '../../lib/labels/preferences';
 
 const SEED = 5;
 const HELD_OUT_SHARE = 0.2;

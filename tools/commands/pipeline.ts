@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { isSmoke, repoRoot, runDir } from '../lib/core/paths';
-import { defaultCellTimeoutSeconds, runNotebooks } from './run-notebooks';
+import { isSmoke, repoRoot, runDir } from '../../lib/core/paths';
+import { defaultCellTimeoutSeconds, runNotebooks } from '../notebook/run-notebooks';
 import { buildReport } from './report';
 
 /**

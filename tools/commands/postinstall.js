@@ -17,17 +17,17 @@ function step(name, fn) {
   }
 }
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 
 step('native build', () => {
-  const script = path.join(root, 'tools', 'build-native.js');
+  const script = path.join(root, 'tools', 'native', 'build-native.js');
   if (!fs.existsSync(script)) return;
   const r = spawnSync(process.execPath, [script], { cwd: root, stdio: 'inherit' });
   if (r.error) throw r.error;
 });
 
 step('kernel spec', () => {
-  const { writeKernelSpec, projectJupyterPath } = require('./kernelspec');
+  const { writeKernelSpec, projectJupyterPath } = require('../notebook/kernelspec');
   const file = writeKernelSpec(path.join(projectJupyterPath, 'kernels'));
   console.log(`postinstall: Jupyter kernel spec written to ${path.relative(root, file)} (use JUPYTER_PATH=.jupyter, or npm run kernel:install)`);
 });

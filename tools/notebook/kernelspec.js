@@ -7,7 +7,7 @@ const fs = require('fs');
 const path = require('path');
 
 /** The repository root (this file lives in tools/). */
-const repoRoot = path.resolve(__dirname, '..');
+const repoRoot = path.resolve(__dirname, '..', '..');
 
 /** Name under which Jupyter knows the kernel; notebooks name it in metadata.kernelspec.name. */
 const kernelName = 'rlhf-tslab';
@@ -15,7 +15,7 @@ const kernelName = 'rlhf-tslab';
 /** The kernel.json contents: node (absolute path) starting tools/kernel.js with Jupyter's connection file. */
 function kernelSpec() {
   return {
-    argv: [process.execPath, path.join(repoRoot, 'tools', 'kernel.js'), '--config-path', '{connection_file}'],
+    argv: [process.execPath, path.join(repoRoot, 'tools', 'notebook', 'kernel.js'), '--config-path', '{connection_file}'],
     display_name: 'TypeScript (RLHF workbook)',
     language: 'typescript',
     interrupt_mode: 'signal',

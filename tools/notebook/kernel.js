@@ -13,7 +13,7 @@ if (!configPath) {
   process.exit(2);
 }
 const absConfig = path.resolve(configPath); // resolve before chdir: Jupyter may pass a relative path
-process.chdir(path.resolve(__dirname, '..'));
+process.chdir(path.resolve(__dirname, '..', '..'));
 
 /**
  * tslab prints a failing cell's error on stderr and replies {status: 'error'} without ename/evalue/traceback, so

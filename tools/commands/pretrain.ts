@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { isSmoke, repoRoot, stageDir } from '../lib/core/paths';
-import { shippedBaseDir } from '../lib/io/artifacts';
-import { loadCheckpoint } from '../lib/io/checkpoint';
-import { writeFileAtomic } from '../lib/core/atomic';
-import { defaultCellTimeoutSeconds, runNotebooks } from './run-notebooks';
+import { isSmoke, repoRoot, stageDir } from '../../lib/core/paths';
+import { shippedBaseDir } from '../../lib/io/artifacts';
+import { loadCheckpoint } from '../../lib/io/checkpoint';
+import { writeFileAtomic } from '../../lib/core/atomic';
+import { defaultCellTimeoutSeconds, runNotebooks } from '../notebook/run-notebooks';
 
 /**
  * `npm run pretrain`: reproduces the shipped base model. Executes notebooks/00_pretrain.ipynb headless in full

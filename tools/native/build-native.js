@@ -11,7 +11,7 @@ const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 const nativeDir = path.join(root, 'native');
 const output = path.join(nativeDir, 'build', 'Release', 'rlhf_native.node');
 const strict = process.argv.includes('--strict');

@@ -21,13 +21,13 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { Adam } from '../lib/model/adam';
-import { initEngine, EngineInfo } from '../lib/engine/engine';
-import { GPT, GPTConfig } from '../lib/model/gpt';
-import { lmLoss } from '../lib/model/lm';
-import { repoRoot } from '../lib/core/paths';
-import { Rng } from '../lib/core/rng';
-import { generate } from '../lib/model/sampling';
+import { Adam } from '../../lib/model/adam';
+import { initEngine, EngineInfo } from '../../lib/engine/engine';
+import { GPT, GPTConfig } from '../../lib/model/gpt';
+import { lmLoss } from '../../lib/model/lm';
+import { repoRoot } from '../../lib/core/paths';
+import { Rng } from '../../lib/core/rng';
+import { generate } from '../../lib/model/sampling';
 
 interface BenchConfig { vocab: number; d: number; L: number; H: number; T: number; B: number }
 

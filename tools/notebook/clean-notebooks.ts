@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { writeFileAtomic } from '../lib/core/atomic';
+import { writeFileAtomic } from '../../lib/core/atomic';
 import { allNotebooks } from './run-notebooks';
 import { formatNotebook, readNotebook, stripOutputs } from './notebook';
 

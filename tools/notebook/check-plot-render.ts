@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { chromium } from 'playwright-core';
-import { runDir } from '../lib/core/paths';
+import { runDir } from '../../lib/core/paths';
 
 /**
  * Checks that Plotly charts in an executed notebook actually draw OFFLINE: the notebook is exported to HTML with

@@ -5,14 +5,14 @@
  *
  *   npx tsx tools/world-report.ts            (about 10 seconds)
  */
-import { loadFacts, type Fact } from '../lib/world/facts';
-import { Rng } from '../lib/core/rng';
-import { judge } from '../lib/world/judge';
-import { loadDemonstrations, loadPromptSet } from '../lib/world/datasets';
-import { STYLES, standInSamples } from '../lib/world/responseStyles';
-import { DEFAULT_PANEL, panelWith, rankWithPanel } from '../lib/labels/labelers';
-import { NEUTRAL_WEIGHTS } from '../lib/world/judge';
-import { goldAgreement, labelerAgreement, recordsToPairGroups, type RankingRecord } from '../lib/labels/preferences';
+import { loadFacts, type Fact } from '../../lib/world/facts';
+import { Rng } from '../../lib/core/rng';
+import { judge } from '../../lib/world/judge';
+import { loadDemonstrations, loadPromptSet } from '../../lib/world/datasets';
+import { STYLES, standInSamples } from '../../lib/world/responseStyles';
+import { DEFAULT_PANEL, panelWith, rankWithPanel } from '../../lib/labels/labelers';
+import { NEUTRAL_WEIGHTS } from '../../lib/world/judge';
+import { goldAgreement, labelerAgreement, recordsToPairGroups, type RankingRecord } from '../../lib/labels/preferences';
 
 const facts = loadFacts();
 const byId = new Map(facts.map((f) => [f.id, f]));

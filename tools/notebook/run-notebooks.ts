@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from '../lib/core/atomic';
-import { isSmoke, repoRoot, runDir } from '../lib/core/paths';
+import { writeFileAtomic } from '../../lib/core/atomic';
+import { isSmoke, repoRoot, runDir } from '../../lib/core/paths';
 import { JupyterMessage, KernelClient } from './jupyter-client';
 import { kernelSpec } from './kernelspec';
 import { cellSource, formatNotebook, Notebook, NotebookOutput, readNotebook, toLines } from './notebook';

@@ -8,9 +8,9 @@
 import * as path from 'path';
 import { countries } from 'countries-list';
 import { elements } from 'chemical-elements';
-import { writeJsonAtomic } from '../lib/core/atomic';
-import { dataDir } from '../lib/core/paths';
-import type { Fact } from '../lib/world/facts';
+import { writeJsonAtomic } from '../../lib/core/atomic';
+import { dataDir } from '../../lib/core/paths';
+import type { Fact } from '../../lib/world/facts';
 
 /** English names learners know, where the package uses another form. */
 const COUNTRY_NAMES: Record<string, string> = { TR: 'Turkey', CZ: 'Czech Republic', CV: 'Cape Verde' };

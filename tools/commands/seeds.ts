@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { repoRoot, runDir, stageDir } from '../lib/core/paths';
-import { writeJsonAtomic } from '../lib/core/atomic';
-import { defaultCellTimeoutSeconds, runNotebooks } from './run-notebooks';
+import { repoRoot, runDir, stageDir } from '../../lib/core/paths';
+import { writeJsonAtomic } from '../../lib/core/atomic';
+import { defaultCellTimeoutSeconds, runNotebooks } from '../notebook/run-notebooks';
 
 /**
  * `npm run ppo:seeds [-- 1 2 3]`, `npm run dpo:seeds` and `npm run online-dpo:seeds` (`tsx tools/seeds.ts

@@ -14,7 +14,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 const coreDist = path.join(root, 'node_modules', '@tensorflow', 'tfjs-core', 'dist');
 const wasmDist = path.join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
 const workDir = path.join(root, '.tmp-tfjs-ops');
@@ -47,7 +47,7 @@ function bundle(specFiles: string[]): string {
     `import './setup';`,
     `import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';`,
     `import '@tensorflow/tfjs-core/dist/register_all_gradients';`,
-    `import { initEngine } from '../lib/engine/engine';`,
+    `import { initEngine } from '../../lib/engine/engine';`,
     ...specFiles.map((f) => `import '@tensorflow/tfjs-core/dist/ops/${f.replace(/\.js$/, '')}';`),
     // Selects the engine (RLHF_ENGINE) before any spec; the specs' own beforeAll then reset and re-create the
     // wasm backend, which keeps the kernel registry (and so the native kernels).
@@ -121,7 +121,7 @@ function main(): void {
   const engine = engineArg >= 0 ? args[engineArg + 1] : 'wasm-native';
   const verbose = args.includes('--verbose');
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { nativeKernelNames } = require('../lib/engine/nativeKernels') as typeof import('../lib/engine/nativeKernels');
+  const { nativeKernelNames } = require('../../lib/engine/nativeKernels') as typeof import('../../lib/engine/nativeKernels');
   // The wasm-native engine also installs the copy-free Identity and same-dtype Cast (lib/wasm-tricks.ts).
   const overridden = [...nativeKernelNames, 'Identity', 'Cast'];
   const missing = overridden.filter((k) => !specsByKernel[k]);
