@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../lib/engine/engine';
-import { installNativeKernels, loadNativeAddon, uninstallNativeKernels } from '../lib/engine/nativeKernels';
+import { loadNativeAddon } from '../lib/engine/nativeAddon';
+import { installNativeKernels, uninstallNativeKernels } from '../lib/engine/nativeKernels';
 import { installNativeOps, uninstallNativeOps } from '../lib/engine/nativeFusedOps';
 import { Rng } from '../lib/core/rng';
 import { installZeroCopyIdentity, uninstallZeroCopyIdentity } from '../lib/engine/jsKernels';

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { installNativeKernels, loadNativeAddon, nativeKernelNames } from './nativeKernels';
+import { loadNativeAddon } from './nativeAddon';
+import { installNativeKernels, nativeKernelNames } from './nativeKernels';
 import { installJsFastPaths } from './jsFusedOps';
 import { installNativeOps } from './nativeFusedOps';
 import { installWasmTricks, installZeroCopyIdentity } from './jsKernels';
