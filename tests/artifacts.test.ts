@@ -8,7 +8,9 @@ import { initEngine } from '../lib/engine/engine';
 import { GPT, GPTConfig } from '../lib/model/gpt';
 import { makeVocab } from '../lib/model/tokenizer';
 import { hasStage, loadModel, loadRewardModel, requireStage, saveModel } from '../lib/io/artifacts';
-import { REWARD_HEAD, applyRewardNormalization, headRewardModel, logLikelihoodRewardModel, logRatioRewardModel, rewardModelMeta, rewardScores, TOKEN_BONUS_HEAD, TOKEN_WEIGHT_HEAD, weightedLogLikelihoodRewardModel } from '../lib/reward/rewardModel';
+import { applyRewardNormalization } from '../lib/reward/normalization';
+import { REWARD_HEAD, headRewardModel, logLikelihoodRewardModel, logRatioRewardModel, rewardModelMeta, TOKEN_BONUS_HEAD, TOKEN_WEIGHT_HEAD, weightedLogLikelihoodRewardModel } from '../lib/reward/rewardModel';
+import { rewardScores } from '../lib/reward/scoring';
 
 before(async () => {
   await initEngine({ quiet: true });

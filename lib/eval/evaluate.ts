@@ -6,7 +6,8 @@ import { Judgement, judge } from '../world/judge';
 import { chatPrompt, TURN_MARKERS } from '../model/chat';
 import { generate, SamplingConfig } from '../model/sampling';
 import { chunks } from '../model/batches';
-import { RewardModel, rewardScores } from '../reward/rewardModel';
+import { RewardModel } from '../reward/rewardModel';
+import { rewardScores } from '../reward/scoring';
 import { responseKl } from '../train/ppo';
 import { replyShape, shapeSummary } from '../world/replyShape';
 

@@ -1,4 +1,4 @@
-import { validatePairTrainingFields, type PairTrainingConfig } from '../reward/rewardModel';
+import { validatePairTrainingFields, type PairTrainingConfig } from '../reward/config';
 
 /**
  * Direct Preference Optimization (Rafailov et al. 2023): the policy learns the labelers' preferences directly, with

@@ -1,6 +1,7 @@
 import { tiersFromScores } from '../labels/labelers';
 import { rankingToPairs } from '../labels/preferences';
-import { validateScheduleFields, type RewardGroup, type ScheduleConfig } from '../reward/rewardModel';
+import { validateScheduleFields, type ScheduleConfig } from '../reward/config';
+import { type RewardGroup } from '../reward/training';
 import { validateDpoPolicyFields, type DpoPolicyFields } from './dpo';
 
 /**
