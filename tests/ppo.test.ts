@@ -95,8 +95,8 @@ test('splitValueHead: the value head\'s weight and bias apart from every other t
 });
 
 test('PPO config validation names the field', () => {
-  assert.throws(() => validatePpoConfig({ ...defaultPpoConfig, clipRange: 0 }), /clipRange must be in \(0, 1\)/);
-  assert.throws(() => validatePpoConfig({ ...defaultPpoConfig, valueLearningRate: 0 }), /valueLearningRate must be in \(0, 1\)/);
+  assert.throws(() => validatePpoConfig({ ...defaultPpoConfig, clipRange: 0 }), /clipRange must be a number in \(0, 1\)/);
+  assert.throws(() => validatePpoConfig({ ...defaultPpoConfig, valueLearningRate: 0 }), /valueLearningRate must be a number in \(0, 1\)/);
   assert.throws(() => validatePpoConfig({ ...defaultPpoConfig, minibatches: 100 }), /minibatches \(100\) cannot exceed/);
   assert.throws(() => validatePpoConfig({ ...defaultPpoConfig, rewardPerToken: 'yes' as unknown as boolean }), /rewardPerToken must be true or false/);
   assert.throws(() => validatePpoConfig({ ...defaultPpoConfig, adamForm: 'sgd' as 'tf1' }), /adamForm/);

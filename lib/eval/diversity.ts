@@ -1,4 +1,5 @@
 import { normWords } from '../core/textNormalize';
+import { requirePosInt } from '../core/validate';
 
 /**
  * How different are the K samples of one prompt? A ranking is only informative when the samples differ: K copies
@@ -11,7 +12,7 @@ import { normWords } from '../core/textNormalize';
 
 /** The word n-grams of a text (normalised words joined by spaces); none when the text has fewer than n words. */
 export function wordNgrams(text: string, n: number): string[] {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`wordNgrams: n must be a positive integer, got ${n}`);
+  requirePosInt('wordNgrams: n', n);
   const words = normWords(text);
   const out: string[] = [];
   for (let i = 0; i + n <= words.length; i++) out.push(words.slice(i, i + n).join(' '));

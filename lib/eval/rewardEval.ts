@@ -1,6 +1,7 @@
 import type { Judgement } from '../world/judge';
 import { goldRanking } from '../labels/labelers';
 import { rankingToPairs, type IndexPair, type Ranking } from '../labels/preferences';
+import { requirePosInt } from '../core/validate';
 
 /**
  * How good is a reward model? Pairwise accuracy against labels (the panel's, or the hidden gold judge's), by the
@@ -51,7 +52,7 @@ export interface CalibrationBin {
  */
 export function calibrationBins(predicted: readonly number[], outcomes: readonly number[], bins = 10): CalibrationBin[] {
   if (predicted.length !== outcomes.length) throw new Error(`calibrationBins: ${predicted.length} predictions but ${outcomes.length} outcomes`);
-  if (!(Number.isInteger(bins) && bins >= 1)) throw new Error(`calibrationBins: bins must be a positive integer, got ${bins}`);
+  requirePosInt('calibrationBins: bins', bins);
   const sumP = new Array<number>(bins).fill(0);
   const sumO = new Array<number>(bins).fill(0);
   const count = new Array<number>(bins).fill(0);

@@ -1,7 +1,8 @@
 import { loadFacts, type Fact } from '../world/facts';
 import { Rng } from '../core/rng';
-import { combineLikert, judge as defaultJudge, likertToScore, NEUTRAL_WEIGHTS, CRITERIA, type CriterionWeights, type Judgement, type JudgeFn } from '../world/judge';
+import { combineLikert, judge as defaultJudge, likertToScore, NEUTRAL_WEIGHTS, type CriterionWeights, type Judgement, type JudgeFn } from '../world/judge';
 import type { CandidateSet, Label, Ranking, RankingRecord, Ratings } from './preferences';
+import { checkConfig, int, num } from '../core/validate';
 
 /**
  * The simulated labeler panel. Each labeler sees the gold judge's per-criterion ratings through its own
@@ -58,17 +59,13 @@ export const GOLD_LABELER: Readonly<LabelerConfig> = Object.freeze({
 /** Checks one labeler's config; the error names the labeler and the field. */
 export function validateLabelerConfig(c: LabelerConfig): LabelerConfig {
   const where = `labeler ${JSON.stringify(c?.id)}`;
-  if (typeof c !== 'object' || c === null) throw new Error('labeler config must be an object');
-  if (typeof c.id !== 'string' || !/^sim:[A-Za-z0-9._-]{1,40}$/.test(c.id)) throw new Error(`${where}: id must look like "sim:0"`);
-  const num = (name: string, v: unknown, lo: number, hi: number): void => {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) throw new Error(`${where}: ${name} must be a number in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
-  };
-  num('seed', c.seed, -2147483648, 4294967295);
-  num('sigma', c.sigma, 0, 6);
-  num('lapseRate', c.lapseRate, 0, 1);
-  num('tieMargin', c.tieMargin, 0, 6);
-  if (typeof c.weights !== 'object' || c.weights === null) throw new Error(`${where}: weights must be an object {factualness, harmlessness, humanLikeness}`);
-  for (const k of CRITERIA) num(`weights.${k}`, c.weights[k], 0, 10);
+  checkConfig(where, c, {
+    id: (v) => (typeof v === 'string' && /^sim:[A-Za-z0-9._-]{1,40}$/.test(v) ? null : 'a string like "sim:0"'),
+    seed: int(-2147483648, 4294967295), sigma: num('[0, 6]'), lapseRate: num('[0, 1]'), tieMargin: num('[0, 6]'),
+    weights: (v) => (typeof v === 'object' && v !== null ? null : 'an object {factualness, harmlessness, humanLikeness}'),
+    description: (v) => (typeof v === 'string' ? null : 'a string'),
+  });
+  checkConfig(`${where}.weights`, c.weights, { factualness: num('[0, 10]'), harmlessness: num('[0, 10]'), humanLikeness: num('[0, 10]') });
   return c;
 }
 

@@ -1,6 +1,6 @@
 import { panelWith, type Assignment, type LabelerConfig } from './labelers';
 import { pairOrder, type CandidateSet, type RankingRecord } from './preferences';
-import { validateSamplingConfig, defaultSamplingConfig } from '../model/sampling';
+import { checkConfig, countOrAll, int, num, oneOf, posInt, requirePosInt } from '../core/validate';
 
 /**
  * Stage 2, sampling and ranking (notebooks/02_sampling_and_ranking.ipynb): its settings, how K samples per prompt
@@ -58,24 +58,12 @@ export const defaultRankingConfig: RankingConfig = {
 
 /** Checks a ranking config; throws an error naming the bad field. Returns the config. */
 export function validateRankingConfig(c: RankingConfig): RankingConfig {
-  const posInt = (k: 'maxNewTokens' | 'batchSize' | 'humanPrompts') => {
-    if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`RankingConfig.${k} must be a positive integer, got ${c[k]}`);
-  };
-  (['maxNewTokens', 'batchSize', 'humanPrompts'] as const).forEach(posInt);
-  const countOrAll = (k: 'prompts' | 'agreementPrompts') => {
-    if (!(c[k] === Infinity || (Number.isInteger(c[k]) && c[k] >= 1))) throw new Error(`RankingConfig.${k} must be a positive integer or Infinity (all), got ${c[k]}`);
-  };
-  (['prompts', 'agreementPrompts'] as const).forEach(countOrAll);
-  if (!Number.isInteger(c.k) || c.k < 4 || c.k > 9) throw new Error(`RankingConfig.k must be an integer from 4 to 9 (InstructGPT's range), got ${c.k}`);
-  try {
-    validateSamplingConfig({ ...defaultSamplingConfig, temperature: c.temperature, topK: c.topK, topP: c.topP, maxNewTokens: c.maxNewTokens });
-  } catch (err) {
-    throw new Error(`RankingConfig.${(err as Error).message}`);
-  }
-  if (!Number.isInteger(c.seed)) throw new Error(`RankingConfig.seed must be an integer, got ${c.seed}`);
-  if (!(c.humanMinutes > 0)) throw new Error(`RankingConfig.humanMinutes must be > 0, got ${c.humanMinutes}`);
-  if (c.assignment !== 'all' && c.assignment !== 'rotation') throw new Error(`RankingConfig.assignment must be 'all' or 'rotation', got ${JSON.stringify(c.assignment)}`);
-  if (typeof c.panel !== 'object' || c.panel === null) throw new Error('RankingConfig.panel must be an object of labeler fields, e.g. { sigma: 0 }');
+  checkConfig('RankingConfig', c, {
+    prompts: countOrAll, k: (v) => int(4, 9)(v) && "an integer from 4 to 9 (InstructGPT's range)", temperature: num('(0, ∞)'),
+    topK: int(0), topP: num('(0, 1]'), maxNewTokens: posInt, batchSize: posInt, seed: int(),
+    panel: (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? null : 'an object of labeler fields, e.g. { sigma: 0 }'),
+    assignment: oneOf(['all', 'rotation']), agreementPrompts: countOrAll, humanPrompts: posInt, humanMinutes: num('(0, ∞)'),
+  });
   try {
     panelWith(c.panel);
   } catch (err) {
@@ -86,7 +74,7 @@ export function validateRankingConfig(c: RankingConfig): RankingConfig {
 
 /** Every item k times in a row: [a, b], 2 → [a, a, b, b] (the rows of one sampling batch). */
 export function repeatEach<T>(items: readonly T[], k: number): T[] {
-  if (!Number.isInteger(k) || k < 1) throw new Error(`repeatEach: k must be a positive integer, got ${k}`);
+  requirePosInt('repeatEach: k', k);
   return items.flatMap((x) => new Array<T>(k).fill(x));
 }
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { fastPaths } from '../engine/fusedOpRegistry';
+import { checkConfig, num, oneOf } from '../core/validate';
 
 /**
  * Adam, in the two forms the RLHF literature uses:
@@ -27,13 +28,10 @@ export interface AdamConfig {
 export const defaultAdamConfig: AdamConfig = { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, form: 'pytorch' };
 
 export function validateAdamConfig(c: AdamConfig): AdamConfig {
-  if (!(c.learningRate >= 0)) throw new Error(`AdamConfig.learningRate must be ≥ 0, got ${c.learningRate}`);
-  if (!(c.beta1 >= 0 && c.beta1 < 1)) throw new Error(`AdamConfig.beta1 must be in [0, 1), got ${c.beta1}`);
-  if (!(c.beta2 >= 0 && c.beta2 < 1)) throw new Error(`AdamConfig.beta2 must be in [0, 1), got ${c.beta2}`);
-  if (!(c.epsilon > 0)) throw new Error(`AdamConfig.epsilon must be > 0, got ${c.epsilon}`);
-  if (!(c.weightDecay >= 0)) throw new Error(`AdamConfig.weightDecay must be ≥ 0, got ${c.weightDecay}`);
-  if (c.form !== 'pytorch' && c.form !== 'tf1') throw new Error(`AdamConfig.form must be 'pytorch' or 'tf1', got ${String(c.form)}`);
-  return c;
+  return checkConfig('AdamConfig', c, {
+    learningRate: num('[0, ∞)'), beta1: num('[0, 1)'), beta2: num('[0, 1)'), epsilon: num('(0, ∞)'), weightDecay: num('[0, ∞)'),
+    form: oneOf(['pytorch', 'tf1']),
+  });
 }
 
 export class Adam {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../core/rng';
 import { cachedAttention, causalBias, embedding, gelu, keyPaddingBias, layerNorm, linear, multiHeadAttention, tokenLogprobs } from './ops';
+import { checkConfig, num, posInt } from '../core/validate';
 
 /**
  * A decoder-only transformer (GPT-2's architecture, as in nanoGPT and ../shared/peer/torch_gpt.py):
@@ -29,13 +30,10 @@ export interface GPTConfig {
 
 /** Checks a config and returns it; throws an error naming the bad field. */
 export function validateGPTConfig(c: GPTConfig): GPTConfig {
-  const positiveInt = (k: keyof GPTConfig) => {
-    const v = c[k];
-    if (!Number.isInteger(v) || v <= 0) throw new Error(`GPTConfig.${k} must be a positive integer, got ${v}`);
-  };
-  (['vocabSize', 'contextLength', 'dModel', 'nLayers', 'nHeads'] as const).forEach(positiveInt);
+  checkConfig('GPTConfig', c, {
+    vocabSize: posInt, contextLength: posInt, dModel: posInt, nLayers: posInt, nHeads: posInt, dropout: num('[0, 1)'),
+  });
   if (c.dModel % c.nHeads !== 0) throw new Error(`GPTConfig.nHeads (${c.nHeads}) must divide dModel (${c.dModel})`);
-  if (!(c.dropout >= 0 && c.dropout < 1)) throw new Error(`GPTConfig.dropout must be in [0, 1), got ${c.dropout}`);
   return c;
 }
 

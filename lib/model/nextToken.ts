@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { GPT } from './gpt';
 import { defaultSamplingConfig, truncate, validateSamplingConfig, type SamplingConfig } from './sampling';
+import { requirePosInt } from '../core/validate';
 
 /**
  * One step of generation, made visible: the model's next-token logits for a prompt, the distribution the sampler
@@ -59,7 +60,7 @@ export interface TokenProbability {
 
 /** The `n` most likely tokens of a distribution [V], most likely first (ties by id); zero-probability tokens left out. */
 export function topTokens(probs: ArrayLike<number>, n: number, tokenStrings: readonly string[] = []): TokenProbability[] {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`topTokens: n must be a positive integer, got ${n}`);
+  requirePosInt('topTokens: n', n);
   const ids = Array.from({ length: probs.length }, (_, i) => i).filter((i) => probs[i] > 0);
   ids.sort((a, b) => probs[b] - probs[a] || a - b);
   return ids.slice(0, n).map((id) => ({ id, token: tokenStrings[id] ?? String(id), probability: probs[id] }));

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { GPT, KVCache, leftPaddedInputs } from './gpt';
 import { keyPaddingBias } from './ops';
 import { Rng } from '../core/rng';
+import { bool, checkConfig, int, num, posInt } from '../core/validate';
 
 /**
  * How GPT generates: one token at a time, each step a probability distribution over the vocabulary, from which
@@ -39,11 +40,9 @@ export const defaultSamplingConfig: SamplingConfig = {
 
 /** Checks a sampling config; throws an error naming the bad field. */
 export function validateSamplingConfig(c: SamplingConfig): SamplingConfig {
-  if (!Number.isInteger(c.maxNewTokens) || c.maxNewTokens < 1) throw new Error(`maxNewTokens must be a positive integer, got ${c.maxNewTokens}`);
-  if (!(c.temperature > 0)) throw new Error(`temperature must be > 0, got ${c.temperature}`);
-  if (!Number.isInteger(c.topK) || c.topK < 0) throw new Error(`topK must be an integer ≥ 0, got ${c.topK}`);
-  if (!(c.topP > 0 && c.topP <= 1)) throw new Error(`topP must be in (0, 1], got ${c.topP}`);
-  return c;
+  return checkConfig('SamplingConfig', c, {
+    maxNewTokens: posInt, temperature: num('(0, ∞)'), topK: int(0), topP: num('(0, 1]'), greedy: bool, seed: int(), useCache: bool,
+  });
 }
 
 /** What generate() returns; row i belongs to prompt i. */

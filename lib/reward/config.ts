@@ -1,4 +1,5 @@
 import { REWARD_FORMS, type RewardForm } from './rewardModel';
+import { atLeastOrInfinity, checkConfig, int, num, oneOf, posInt, type Rules } from '../core/validate';
 
 /** Settings of reward-model training, and the parts of them that DPO and online DPO share. */
 
@@ -58,32 +59,19 @@ export type PairTrainingConfig = Pick<RewardModelConfig,
 /** The optimiser schedule shared with online DPO (lib/onlineDpo.ts): peak rate, warm-up, decay floor and clipping. */
 export type ScheduleConfig = Pick<RewardModelConfig, 'learningRate' | 'warmupFraction' | 'minLearningRateRatio' | 'gradClip'>;
 
-/** Checks the ScheduleConfig fields of a config; errors name the field as `${configName}.field`. */
-export function validateScheduleFields(c: ScheduleConfig, configName: string): void {
-  if (!(c.learningRate > 0 && c.learningRate < 1)) throw new Error(`${configName}.learningRate must be in (0, 1), got ${c.learningRate}`);
-  if (!(c.warmupFraction >= 0 && c.warmupFraction <= 1)) throw new Error(`${configName}.warmupFraction must be in [0, 1], got ${c.warmupFraction}`);
-  if (!(c.minLearningRateRatio >= 0 && c.minLearningRateRatio <= 1)) throw new Error(`${configName}.minLearningRateRatio must be in [0, 1], got ${c.minLearningRateRatio}`);
-  if (!(c.gradClip >= 0)) throw new Error(`${configName}.gradClip must be ≥ 0, got ${c.gradClip}`);
-}
+/** The rules of the ScheduleConfig fields (checkConfig), shared with online DPO. */
+export const scheduleRules: Rules<ScheduleConfig> = {
+  learningRate: num('(0, 1)'), warmupFraction: num('[0, 1]'), minLearningRateRatio: num('[0, 1]'), gradClip: num('[0, ∞)'),
+};
 
-/** Checks the PairTrainingConfig fields of a config; errors name the field as `${configName}.field`. */
-export function validatePairTrainingFields(c: PairTrainingConfig, configName: string): void {
-  const posInt = (k: 'epochs' | 'promptsPerBatch') => {
-    if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`${configName}.${k} must be a positive integer, got ${c[k]}`);
-  };
-  posInt('epochs');
-  posInt('promptsPerBatch');
-  validateScheduleFields(c, configName);
-  if (!(c.heldOutFraction > 0 && c.heldOutFraction < 1)) throw new Error(`${configName}.heldOutFraction must be in (0, 1), got ${c.heldOutFraction}`);
-  if (!(c.maxTrainGroups >= 1)) throw new Error(`${configName}.maxTrainGroups must be ≥ 1, got ${c.maxTrainGroups}`);
-}
+/** The rules of the PairTrainingConfig fields (checkConfig), shared with DPO. */
+export const pairTrainingRules: Rules<PairTrainingConfig> = {
+  ...scheduleRules, epochs: posInt, promptsPerBatch: posInt, heldOutFraction: num('(0, 1)'), maxTrainGroups: atLeastOrInfinity(1),
+};
 
 /** Checks a reward-model config; throws an error naming the bad field. */
 export function validateRewardModelConfig(c: RewardModelConfig): RewardModelConfig {
-  validatePairTrainingFields(c, 'RewardModelConfig');
-  if (!(c.beta2 > 0 && c.beta2 < 1)) throw new Error(`RewardModelConfig.beta2 must be in (0, 1), got ${c.beta2}`);
-  if (!REWARD_FORMS.includes(c.form)) throw new Error(`RewardModelConfig.form must be one of ${REWARD_FORMS.map((f) => `'${f}'`).join(', ')}; got ${JSON.stringify(c.form)}`);
-  if (!(c.logProbBeta > 0 && Number.isFinite(c.logProbBeta))) throw new Error(`RewardModelConfig.logProbBeta must be > 0, got ${c.logProbBeta}`);
-  if (!Number.isInteger(c.seed)) throw new Error(`RewardModelConfig.seed must be an integer, got ${c.seed}`);
-  return c;
+  return checkConfig('RewardModelConfig', c, {
+    ...pairTrainingRules, beta2: num('(0, 1)'), form: oneOf(REWARD_FORMS), logProbBeta: num('(0, ∞)'), seed: int(),
+  });
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { chatPrompt } from '../model/chat';
 import { REWARD_HEAD, type RewardModel, TOKEN_BONUS_HEAD, TOKEN_HEAD_GAIN, TOKEN_WEIGHT_HEAD } from './rewardModel';
 import { packRewardRows, replyStartOf, rewardRow } from './rows';
+import { requirePosInt } from '../core/validate';
 
 /** The reward model's forward pass: rewards of a padded batch, of many rows, token by token, and of reply texts. */
 
@@ -78,7 +79,7 @@ function logProbTerms(rm: RewardModel, tokens: tf.Tensor2D, training?: boolean):
  */
 export function rewardScores(rm: RewardModel, rows: readonly (readonly number[])[], opts: { padId: number; batchSize?: number; replyStarts?: readonly number[] }): number[] {
   const batchSize = opts.batchSize ?? 64;
-  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`rewardScores: batchSize must be a positive integer, got ${batchSize}`);
+  requirePosInt('rewardScores: batchSize', batchSize);
   if (opts.replyStarts && opts.replyStarts.length !== rows.length) throw new Error(`rewardScores: ${opts.replyStarts.length} reply starts for ${rows.length} rows`);
   const out: number[] = [];
   for (let i = 0; i < rows.length; i += batchSize) {

@@ -1,3 +1,5 @@
+import { requirePosInt } from '../core/validate';
+
 /**
  * Best-of-n sampling (rejection sampling against the reward model; Stiennon et al. 2020, Nakano et al. 2021):
  * sample n replies from the policy, keep the one the reward model scores highest. It needs no training, so it is
@@ -9,7 +11,7 @@
  * (2024) show it is an upper bound; the true KL can be smaller. n = 1 gives 0, n = 16 gives 1.83.
  */
 export function bestOfNKl(n: number): number {
-  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`bestOfNKl: n must be a positive integer, got ${n}`);
+  requirePosInt('bestOfNKl: n', n);
   return Math.log(n) - (n - 1) / n;
 }
 

@@ -1,4 +1,5 @@
-import { validatePairTrainingFields, type PairTrainingConfig } from '../reward/config';
+import { pairTrainingRules, type PairTrainingConfig } from '../reward/config';
+import { checkConfig, int, num, posInt, type Rules } from '../core/validate';
 
 /**
  * Direct Preference Optimization (Rafailov et al. 2023): the policy learns the labelers' preferences directly, with
@@ -60,22 +61,12 @@ export const defaultDpoConfig: DpoConfig = {
 /** The fields online DPO shares (lib/onlineDpo.ts): β, the checkpoint's evaluations, and the seed. */
 export type DpoPolicyFields = Pick<DpoConfig, 'beta' | 'evalEvery' | 'temperature' | 'maxNewTokens' | 'seed'>;
 
-/** Checks the DpoPolicyFields of a config; errors name the field as `${configName}.field`. */
-export function validateDpoPolicyFields(c: DpoPolicyFields, configName: string): void {
-  const posInt = (k: 'evalEvery' | 'maxNewTokens') => {
-    if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`${configName}.${k} must be a positive integer, got ${c[k]}`);
-  };
-  posInt('evalEvery');
-  posInt('maxNewTokens');
-  if (!(c.beta > 0 && Number.isFinite(c.beta))) throw new Error(`${configName}.beta must be > 0, got ${c.beta}`);
-  if (!(c.temperature > 0 && Number.isFinite(c.temperature))) throw new Error(`${configName}.temperature must be > 0, got ${c.temperature}`);
-  if (!Number.isInteger(c.seed)) throw new Error(`${configName}.seed must be an integer, got ${c.seed}`);
-}
+/** The rules of the DpoPolicyFields (checkConfig), shared with online DPO. */
+export const dpoPolicyRules: Rules<DpoPolicyFields> = {
+  beta: num('(0, ∞)'), evalEvery: posInt, temperature: num('(0, ∞)'), maxNewTokens: posInt, seed: int(),
+};
 
 /** Checks a DPO config; throws an error naming the bad field. */
 export function validateDpoConfig(c: DpoConfig): DpoConfig {
-  validatePairTrainingFields(c, 'DpoConfig');
-  validateDpoPolicyFields(c, 'DpoConfig');
-  if (!Number.isInteger(c.splitSeed)) throw new Error(`DpoConfig.splitSeed must be an integer, got ${c.splitSeed}`);
-  return c;
+  return checkConfig('DpoConfig', c, { ...pairTrainingRules, ...dpoPolicyRules, splitSeed: int() });
 }

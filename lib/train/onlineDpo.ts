@@ -1,8 +1,9 @@
 import { tiersFromScores } from '../labels/labelers';
 import { rankingToPairs } from '../labels/preferences';
-import { validateScheduleFields, type ScheduleConfig } from '../reward/config';
+import { scheduleRules, type ScheduleConfig } from '../reward/config';
 import { type RewardGroup } from '../reward/training';
-import { validateDpoPolicyFields, type DpoPolicyFields } from './dpo';
+import { dpoPolicyRules, type DpoPolicyFields } from './dpo';
+import { checkConfig, int, posInt } from '../core/validate';
 
 /**
  * Online DPO (Guo et al. 2024, "Direct Language Model Alignment from Online AI Feedback"; TRL's OnlineDPOTrainer):
@@ -51,15 +52,10 @@ export const defaultOnlineDpoConfig: OnlineDpoConfig = {
 
 /** Checks an online-DPO config; throws an error naming the bad field. */
 export function validateOnlineDpoConfig(c: OnlineDpoConfig): OnlineDpoConfig {
-  const posInt = (k: 'steps' | 'promptsPerStep') => {
-    if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`OnlineDpoConfig.${k} must be a positive integer, got ${c[k]}`);
-  };
-  posInt('steps');
-  posInt('promptsPerStep');
-  if (!Number.isInteger(c.samplesPerPrompt) || c.samplesPerPrompt < 2) throw new Error(`OnlineDpoConfig.samplesPerPrompt must be an integer ≥ 2 (a pair needs two replies), got ${c.samplesPerPrompt}`);
-  validateDpoPolicyFields(c, 'OnlineDpoConfig');
-  validateScheduleFields(c, 'OnlineDpoConfig');
-  return c;
+  return checkConfig('OnlineDpoConfig', c, {
+    ...scheduleRules, ...dpoPolicyRules, steps: posInt, promptsPerStep: posInt,
+    samplesPerPrompt: (v) => int(2)(v) && 'an integer ≥ 2 (a pair needs two replies)',
+  });
 }
 
 /**

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { GPT, logprobsOf } from '../model/gpt';
 import { Generation } from '../model/sampling';
 import { clippedValueLoss, ppoClipLoss, tokenEntropy } from '../model/losses';
+import { bool, checkConfig, int, num, oneOf, orNull, posInt } from '../core/validate';
 
 /**
  * The pieces of PPO for a language model (Ziegler et al. 2019, InstructGPT), as in TRL's classic PPOTrainer:
@@ -103,25 +104,14 @@ export const defaultPpoConfig: PpoConfig = {
 
 /** Checks a PPO config; throws an error naming the bad field. */
 export function validatePpoConfig(c: PpoConfig): PpoConfig {
-  const posInt = (k: 'iterations' | 'promptsPerIteration' | 'ppoEpochs' | 'minibatches' | 'maxNewTokens' | 'evalEvery' | 'klHorizon') => {
-    if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`PpoConfig.${k} must be a positive integer, got ${c[k]}`);
-  };
-  (['iterations', 'promptsPerIteration', 'ppoEpochs', 'minibatches', 'maxNewTokens', 'evalEvery', 'klHorizon'] as const).forEach(posInt);
+  checkConfig('PpoConfig', c, {
+    iterations: posInt, promptsPerIteration: posInt, ppoEpochs: posInt, minibatches: posInt, learningRate: num('(0, 1)'),
+    adamForm: oneOf(['pytorch', 'tf1']), klCoef: num('[0, ∞)'), klTarget: orNull(num('(0, ∞)')), klHorizon: posInt,
+    gamma: num('[0, 1]'), lam: num('[0, 1]'), clipRange: num('(0, 1)'), valueClipRange: num('(0, ∞)'), valueCoef: num('[0, ∞)'),
+    valueLearningRate: num('(0, 1)'), temperature: num('(0, ∞)'), maxNewTokens: posInt, noEosPenalty: num('[0, ∞)'),
+    rewardPerToken: bool, evalEvery: posInt, seed: int(),
+  });
   if (c.minibatches > c.promptsPerIteration) throw new Error(`PpoConfig.minibatches (${c.minibatches}) cannot exceed promptsPerIteration (${c.promptsPerIteration})`);
-  if (!(c.learningRate > 0 && c.learningRate < 1)) throw new Error(`PpoConfig.learningRate must be in (0, 1), got ${c.learningRate}`);
-  if (c.adamForm !== 'pytorch' && c.adamForm !== 'tf1') throw new Error(`PpoConfig.adamForm must be 'pytorch' or 'tf1', got ${String(c.adamForm)}`);
-  if (!(c.klCoef >= 0)) throw new Error(`PpoConfig.klCoef must be ≥ 0, got ${c.klCoef}`);
-  if (c.klTarget !== null && !(c.klTarget > 0)) throw new Error(`PpoConfig.klTarget must be > 0 or null, got ${c.klTarget}`);
-  if (!(c.gamma >= 0 && c.gamma <= 1)) throw new Error(`PpoConfig.gamma must be in [0, 1], got ${c.gamma}`);
-  if (!(c.lam >= 0 && c.lam <= 1)) throw new Error(`PpoConfig.lam must be in [0, 1], got ${c.lam}`);
-  if (!(c.clipRange > 0 && c.clipRange < 1)) throw new Error(`PpoConfig.clipRange must be in (0, 1), got ${c.clipRange}`);
-  if (!(c.valueClipRange > 0)) throw new Error(`PpoConfig.valueClipRange must be > 0, got ${c.valueClipRange}`);
-  if (!(c.valueCoef >= 0)) throw new Error(`PpoConfig.valueCoef must be ≥ 0, got ${c.valueCoef}`);
-  if (!(c.valueLearningRate > 0 && c.valueLearningRate < 1)) throw new Error(`PpoConfig.valueLearningRate must be in (0, 1), got ${c.valueLearningRate}`);
-  if (!(c.temperature > 0)) throw new Error(`PpoConfig.temperature must be > 0, got ${c.temperature}`);
-  if (!(c.noEosPenalty >= 0)) throw new Error(`PpoConfig.noEosPenalty must be ≥ 0, got ${c.noEosPenalty}`);
-  if (typeof c.rewardPerToken !== 'boolean') throw new Error(`PpoConfig.rewardPerToken must be true or false, got ${String(c.rewardPerToken)}`);
-  if (!Number.isInteger(c.seed)) throw new Error(`PpoConfig.seed must be an integer, got ${c.seed}`);
   return c;
 }
 

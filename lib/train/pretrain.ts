@@ -1,4 +1,5 @@
 import { GPTConfig, validateGPTConfig } from '../model/gpt';
+import { checkConfig, int, num, posInt } from '../core/validate';
 
 /** Settings of the pre-training stage (notebooks/00_pretrain.ipynb). */
 export interface PretrainConfig {
@@ -28,18 +29,11 @@ export interface PretrainConfig {
 
 /** Checks a pre-training config; throws an error naming the bad field. */
 export function validatePretrainConfig(c: PretrainConfig): PretrainConfig {
+  checkConfig('PretrainConfig', c, {
+    model: (v: unknown) => (typeof v === 'object' && v !== null ? null : 'a GPTConfig object'),
+    steps: posInt, batchSize: posInt, learningRate: num('(0, 1)'), warmupSteps: int(0, c.steps), minLearningRateRatio: num('[0, 1]'),
+    beta2: num('(0, 1)'), gradClip: num('[0, ∞)'), evalEvery: posInt, evalFacts: posInt, seed: int(),
+  });
   validateGPTConfig(c.model);
-  const posInt = (k: 'steps' | 'batchSize' | 'evalEvery' | 'evalFacts') => {
-    if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`PretrainConfig.${k} must be a positive integer, got ${c[k]}`);
-  };
-  (['steps', 'batchSize', 'evalEvery', 'evalFacts'] as const).forEach(posInt);
-  if (!Number.isInteger(c.warmupSteps) || c.warmupSteps < 0 || c.warmupSteps > c.steps) {
-    throw new Error(`PretrainConfig.warmupSteps must be an integer in [0, steps], got ${c.warmupSteps}`);
-  }
-  if (!(c.learningRate > 0 && c.learningRate < 1)) throw new Error(`PretrainConfig.learningRate must be in (0, 1), got ${c.learningRate}`);
-  if (!(c.minLearningRateRatio >= 0 && c.minLearningRateRatio <= 1)) throw new Error(`PretrainConfig.minLearningRateRatio must be in [0, 1], got ${c.minLearningRateRatio}`);
-  if (!(c.beta2 > 0 && c.beta2 < 1)) throw new Error(`PretrainConfig.beta2 must be in (0, 1), got ${c.beta2}`);
-  if (!(c.gradClip >= 0)) throw new Error(`PretrainConfig.gradClip must be ≥ 0, got ${c.gradClip}`);
-  if (!Number.isInteger(c.seed)) throw new Error(`PretrainConfig.seed must be an integer, got ${c.seed}`);
   return c;
 }

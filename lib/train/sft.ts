@@ -1,3 +1,5 @@
+import { atLeastOrInfinity, checkConfig, int, num, posInt } from '../core/validate';
+
 /** Settings of supervised fine-tuning (notebooks/01_supervised_finetuning.ipynb). */
 export interface SftConfig {
   /** Passes over the demonstrations. More epochs fit the demonstrations better but erase facts never demonstrated. */
@@ -46,17 +48,9 @@ export const defaultSftConfig: SftConfig = {
 
 /** Checks an SFT config; throws an error naming the bad field. */
 export function validateSftConfig(c: SftConfig): SftConfig {
-  const posInt = (k: 'epochs' | 'batchSize' | 'maxNewTokens' | 'pretrainBatchSize') => {
-    if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`SftConfig.${k} must be a positive integer, got ${c[k]}`);
-  };
-  (['epochs', 'batchSize', 'maxNewTokens', 'pretrainBatchSize'] as const).forEach(posInt);
-  if (!(c.pretrainMix >= 0)) throw new Error(`SftConfig.pretrainMix must be ≥ 0, got ${c.pretrainMix}`);
-  if (!(c.learningRate > 0 && c.learningRate < 1)) throw new Error(`SftConfig.learningRate must be in (0, 1), got ${c.learningRate}`);
-  if (!(c.warmupFraction >= 0 && c.warmupFraction <= 1)) throw new Error(`SftConfig.warmupFraction must be in [0, 1], got ${c.warmupFraction}`);
-  if (!(c.minLearningRateRatio >= 0 && c.minLearningRateRatio <= 1)) throw new Error(`SftConfig.minLearningRateRatio must be in [0, 1], got ${c.minLearningRateRatio}`);
-  if (!(c.gradClip >= 0)) throw new Error(`SftConfig.gradClip must be ≥ 0, got ${c.gradClip}`);
-  if (!(c.validationFraction > 0 && c.validationFraction < 0.5)) throw new Error(`SftConfig.validationFraction must be in (0, 0.5), got ${c.validationFraction}`);
-  if (!(c.evalPrompts >= 1)) throw new Error(`SftConfig.evalPrompts must be ≥ 1, got ${c.evalPrompts}`);
-  if (!Number.isInteger(c.seed)) throw new Error(`SftConfig.seed must be an integer, got ${c.seed}`);
-  return c;
+  return checkConfig('SftConfig', c, {
+    epochs: posInt, batchSize: posInt, learningRate: num('(0, 1)'), warmupFraction: num('[0, 1]'), minLearningRateRatio: num('[0, 1]'),
+    gradClip: num('[0, ∞)'), pretrainMix: num('[0, ∞)'), pretrainBatchSize: posInt, validationFraction: num('(0, 0.5)'),
+    maxNewTokens: posInt, evalPrompts: atLeastOrInfinity(1), seed: int(),
+  });
 }

@@ -1,5 +1,6 @@
 import { display, escapeHtml, inNotebook, newDisplayId } from './display';
 import { formatDuration, formatMetrics } from './format';
+import { requirePosInt } from '../core/validate';
 
 /**
  * A progress bar for long loops: step/total, rate, ETA and the latest metrics.
@@ -115,7 +116,7 @@ export class ProgressBar {
   private state: ProgressState;
 
   constructor(total: number, label: string, private readonly sink: ProgressSink, private readonly now: () => number) {
-    if (!Number.isInteger(total) || total < 1) throw new Error(`progress(${total}, "${label}"): total must be a positive integer`);
+    requirePosInt(`progress(${total}, "${label}"): total`, total);
     this.t0 = now();
     this.state = { label, step: 0, total, elapsedSeconds: 0, metrics: {}, finished: false };
     if (sink.showStart) {
