@@ -6,6 +6,10 @@ import type * as tf from '@tensorflow/tfjs';
  * returns null when it cannot handle a call (another backend, dtype or shape), and the caller then runs its
  * reference implementation. The semantics are the reference's: tests/native-ops.test.ts checks parity.
  */
+/** GELU's tanh approximation (GPT-2's "gelu_new"): 0.5·x·(1 + tanh(GELU_C·(x + GELU_CUBIC·x³))). */
+export const GELU_C = Math.sqrt(2 / Math.PI);
+export const GELU_CUBIC = 0.044715;
+
 export interface FastPaths {
   /** x [N, in] · w [in, out] + b [out] → [N, out]. */
   linear?(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D | null;

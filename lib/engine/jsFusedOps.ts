@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { FastPaths, fastPaths } from './fusedOpRegistry';
+import { FastPaths, fastPaths, GELU_C, GELU_CUBIC } from './fusedOpRegistry';
 
 /**
  * Fast paths for the engines without native kernels (wasm with plain-matmul tricks): the same forward
@@ -10,8 +10,6 @@ import { FastPaths, fastPaths } from './fusedOpRegistry';
  *   logSoftmax            dx = dy − softmax·Σdy
  *   gelu                  d/dx of 0.5·x·(1 + tanh(c·(x + 0.044715·x³)))
  */
-
-const GELU_C = Math.sqrt(2 / Math.PI);
 
 const paths: FastPaths = {
   softmaxCrossEntropy(logits, targets) {
@@ -51,13 +49,13 @@ const paths: FastPaths = {
     const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const xs = args[0] as tf.Tensor;
       const save = args[1] as tf.GradSaveFunc;
-      const t = tf.tanh(tf.mul(tf.add(xs, tf.mul(tf.pow(xs, 3), 0.044715)), GELU_C));
+      const t = tf.tanh(tf.mul(tf.add(xs, tf.mul(tf.pow(xs, 3), GELU_CUBIC)), GELU_C));
       const value = tf.mul(tf.mul(xs, 0.5), tf.add(t, 1));
       save([xs, t]);
       const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xv, tv] = saved;
         const x2 = tf.square(xv);
-        const dinner = tf.mul(tf.add(tf.mul(x2, 3 * 0.044715), 1), GELU_C);
+        const dinner = tf.mul(tf.add(tf.mul(x2, 3 * GELU_CUBIC), 1), GELU_C);
         const dt = tf.mul(tf.mul(tf.mul(xv, 0.5), tf.sub(1, tf.square(tv))), dinner);
         return tf.mul(dy, tf.add(tf.mul(tf.add(tv, 1), 0.5), dt));
       };

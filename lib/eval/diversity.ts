@@ -1,5 +1,6 @@
 import { normWords } from '../core/textNormalize';
 import { requirePosInt } from '../core/validate';
+import { mean } from '../core/stats';
 
 /**
  * How different are the K samples of one prompt? A ranking is only informative when the samples differ: K copies
@@ -58,15 +59,12 @@ export interface DiversitySummary {
 /** Diversity of many prompts' samples (each inner array: one prompt's K replies). */
 export function diversityOf(sets: readonly (readonly string[])[]): DiversitySummary {
   const per = sets.map(setDiversity);
-  const mean = (xs: number[]) => {
-    const ok = xs.filter((x) => !Number.isNaN(x));
-    return ok.length === 0 ? NaN : ok.reduce((a, b) => a + b, 0) / ok.length;
-  };
+  const meanOfNumbers = (xs: number[]) => mean(xs.filter((x) => !Number.isNaN(x)));
   return {
     sets: sets.length,
-    distinctMean: mean(per.map((d) => d.distinct)),
-    allSameShare: mean(per.map((d) => (d.distinct === 1 ? 1 : 0))),
-    distinct1: mean(per.map((d) => d.distinct1)),
-    distinct2: mean(per.map((d) => d.distinct2)),
+    distinctMean: meanOfNumbers(per.map((d) => d.distinct)),
+    allSameShare: meanOfNumbers(per.map((d) => (d.distinct === 1 ? 1 : 0))),
+    distinct1: meanOfNumbers(per.map((d) => d.distinct1)),
+    distinct2: meanOfNumbers(per.map((d) => d.distinct2)),
   };
 }

@@ -10,6 +10,7 @@ import { RewardModel } from '../reward/rewardModel';
 import { rewardScores } from '../reward/scoring';
 import { responseKl } from '../train/ppo';
 import { replyShape, shapeSummary } from '../world/replyShape';
+import { mean } from '../core/stats';
 
 /**
  * How good is a policy? Sample one reply per evaluation prompt and let the hidden gold judge score it. This is the
@@ -72,16 +73,16 @@ export function isWellFormed(reply: string, finished: boolean): boolean {
 /** Summary statistics of evaluated replies. */
 export function summarize(rows: readonly EvaluatedReply[]): EvaluationSummary {
   const n = rows.length;
-  const mean = (f: (r: EvaluatedReply) => number) => (n === 0 ? NaN : rows.reduce((s, r) => s + f(r), 0) / n);
+  const meanOf = (f: (r: EvaluatedReply) => number) => mean(rows.map(f));
   const shapes = shapeSummary(rows.map((r) => r.shape));
   return {
     n,
-    goldLikertMean: mean((r) => r.judgement.likert),
-    hallucinationRate: mean((r) => (r.judgement.flags.hallucination ? 1 : 0)),
-    toxicityRate: mean((r) => (r.judgement.flags.toxic ? 1 : 0)),
-    failsToAnswerRate: mean((r) => (r.judgement.flags.failsToAnswer ? 1 : 0)),
-    formatRate: mean((r) => (r.wellFormed ? 1 : 0)),
-    meanLength: mean((r) => r.tokens.length),
+    goldLikertMean: meanOf((r) => r.judgement.likert),
+    hallucinationRate: meanOf((r) => (r.judgement.flags.hallucination ? 1 : 0)),
+    toxicityRate: meanOf((r) => (r.judgement.flags.toxic ? 1 : 0)),
+    failsToAnswerRate: meanOf((r) => (r.judgement.flags.failsToAnswer ? 1 : 0)),
+    formatRate: meanOf((r) => (r.wellFormed ? 1 : 0)),
+    meanLength: meanOf((r) => r.tokens.length),
     distinctReplies: n === 0 ? NaN : new Set(rows.map((r) => r.reply.trim())).size / n,
     topShape: shapes.top,
     topShapeShare: shapes.topShare,
@@ -188,7 +189,6 @@ export function compareWithReference(
     ? rewardScores(opts.rm, ev.rows.map((r, i) => promptTokens[i].concat(r.tokens)), { padId: tokenizer.padId, replyStarts: promptTokens.map((p) => p.length) })
     : null;
   const klPerReply = responseKl(model, reference, promptTokens, ev.rows.map((r) => r.tokens), opts.klTemperature, tokenizer.padId);
-  const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
   return {
     rows: ev.rows,
     summary: ev.summary,

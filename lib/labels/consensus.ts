@@ -1,5 +1,6 @@
 import { tiersFromScores } from './labelers';
 import type { Label, Ranking, RankingRecord } from './preferences';
+import { mean } from '../core/stats';
 
 /**
  * The panel's consensus: one ranking per prompt from all the labels it received.
@@ -36,7 +37,6 @@ export function consensusLabel(labels: readonly Label[], k: number): Label {
   labels.forEach((l, n) => {
     if (l.ratings.length !== k) throw new Error(`consensusLabel: label ${n} (${l.labeler}) has ${l.ratings.length} ratings for ${k} replies`);
   });
-  const mean = (xs: number[]) => xs.reduce((sum, x) => sum + x, 0) / xs.length;
   const rated = labels.every((l) => l.ratings.every((r) => r.overall !== undefined));
   const tiers = labels.map((l) => tiersOf(l.ranking, k)); // also checks that every ranking places every reply
   // Higher is better: the mean overall rating, or minus the mean tier.

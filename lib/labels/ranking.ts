@@ -1,6 +1,7 @@
 import { panelWith, type Assignment, type LabelerConfig } from './labelers';
 import { pairOrder, type CandidateSet, type RankingRecord } from './preferences';
 import { checkConfig, countOrAll, int, num, oneOf, posInt, requirePosInt } from '../core/validate';
+import { mean } from '../core/stats';
 
 /**
  * Stage 2, sampling and ranking (notebooks/02_sampling_and_ranking.ipynb): its settings, how K samples per prompt
@@ -108,9 +109,9 @@ export function labelTieShare(records: readonly RankingRecord[]): number {
 /** Mean and standard deviation (population) of numbers; NaN for none. */
 export function meanStd(xs: readonly number[]): { mean: number; std: number } {
   if (xs.length === 0) return { mean: NaN, std: NaN };
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const variance = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length;
-  return { mean, std: Math.sqrt(variance) };
+  const m = mean(xs);
+  const variance = xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length;
+  return { mean: m, std: Math.sqrt(variance) };
 }
 
 /** Per prompt, best minus worst score of its K responses: 0 means the labeler had nothing to choose between. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { fastPaths } from '../engine/fusedOpRegistry';
+import { fastPaths, GELU_C, GELU_CUBIC } from '../engine/fusedOpRegistry';
 
 /**
  * The GPT's building blocks as plain functions of tensors. These are the reference implementations in tfjs
@@ -31,8 +31,6 @@ export function layerNormReference<R extends tf.Rank>(x: tf.Tensor<R>, gamma: tf
   });
 }
 
-const GELU_C = Math.sqrt(2 / Math.PI);
-
 /** GELU, tanh approximation (GPT-2's "gelu_new"): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
 export function gelu<T extends tf.Tensor>(x: T): T {
   return (fastPaths.gelu?.(x) as T | null) ?? geluReference(x);
@@ -41,7 +39,7 @@ export function gelu<T extends tf.Tensor>(x: T): T {
 /** The reference implementation of gelu() in tfjs ops. */
 export function geluReference<T extends tf.Tensor>(x: T): T {
   return tf.tidy(() => {
-    const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), GELU_C);
+    const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), GELU_CUBIC)), GELU_C);
     return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1)) as T;
   });
 }

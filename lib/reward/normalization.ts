@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { REWARD_HEAD, type RewardModel } from './rewardModel';
+import { mean } from '../core/stats';
 
 /** Normalising a reward model's outputs to mean 0 and standard deviation 1 on reference samples. */
 
@@ -21,10 +22,10 @@ export interface RewardNormalization {
 export function fitRewardNormalization(raw: readonly number[]): RewardNormalization {
   const n = raw.length;
   if (n < 2) throw new Error(`fitRewardNormalization: need at least 2 rewards, got ${n}`);
-  const mean = raw.reduce((s, x) => s + x, 0) / n;
-  const std = Math.sqrt(raw.reduce((s, x) => s + (x - mean) * (x - mean), 0) / n);
+  const m = mean(raw);
+  const std = Math.sqrt(raw.reduce((s, x) => s + (x - m) * (x - m), 0) / n);
   if (!(std > 0) || !Number.isFinite(std)) throw new Error(`fitRewardNormalization: the rewards have standard deviation ${std}; cannot normalise`);
-  return { gain: 1 / std, bias: -mean / std, rawMean: mean, rawStd: std, count: n };
+  return { gain: 1 / std, bias: -m / std, rawMean: m, rawStd: std, count: n };
 }
 
 /**
