@@ -73,12 +73,6 @@ export function requireString(obj: Record<string, unknown>, key: string): string
   return v;
 }
 
-export function requireNumber(obj: Record<string, unknown>, key: string): number {
-  const v = obj[key];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`field "${key}" must be a finite number, got ${describe(v)}`);
-  return v;
-}
-
 function describe(v: unknown): string {
   if (v === undefined) return 'nothing (missing)';
   return `${JSON.stringify(v)}`.slice(0, 60);

@@ -37,11 +37,6 @@ export interface EngineInfo {
 
 let active: EngineInfo | null = null;
 
-/** The engine chosen by initEngine, or null before it ran. */
-export function activeEngine(): EngineInfo | null {
-  return active;
-}
-
 /** Parses an engine name (also accepts "wasm+native" and "tfjs-node"); throws on anything else. */
 export function parseEngineName(s: string): EngineName {
   const v = s.trim().toLowerCase();

@@ -1,4 +1,3 @@
-import * as fs from 'fs';
 import * as os from 'os';
 import { TextDecoder } from 'util';
 import { writeFileAtomic } from '../core/atomic';
@@ -164,10 +163,4 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<safetensors>'): 
 /** Writes a safetensors file atomically (temp file + rename). */
 export function writeSafetensors(file: string, tensors: Iterable<[string, RawTensor]>, metadata: Record<string, string> = {}): void {
   writeFileAtomic(file, encodeSafetensors(tensors, metadata));
-}
-
-/** Reads and validates a safetensors file. */
-export function readSafetensors(file: string): SafetensorsContents {
-  if (!fs.existsSync(file)) throw new Error(`${file}: not found`);
-  return decodeSafetensors(fs.readFileSync(file), file);
 }

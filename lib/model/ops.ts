@@ -13,7 +13,7 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tenso
 }
 
 /** The reference implementation of linear() in tfjs ops. */
-export function linearReference(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+function linearReference(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
   return tf.add(tf.matMul(x, w), b);
 }
 
@@ -23,7 +23,7 @@ export function layerNorm<R extends tf.Rank>(x: tf.Tensor<R>, gamma: tf.Tensor1D
 }
 
 /** The reference implementation of layerNorm() in tfjs ops. */
-export function layerNormReference<R extends tf.Rank>(x: tf.Tensor<R>, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = 1e-5): tf.Tensor<R> {
+function layerNormReference<R extends tf.Rank>(x: tf.Tensor<R>, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = 1e-5): tf.Tensor<R> {
   return tf.tidy(() => {
     const { mean, variance } = tf.moments(x, -1, true);
     const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
@@ -37,7 +37,7 @@ export function gelu<T extends tf.Tensor>(x: T): T {
 }
 
 /** The reference implementation of gelu() in tfjs ops. */
-export function geluReference<T extends tf.Tensor>(x: T): T {
+function geluReference<T extends tf.Tensor>(x: T): T {
   return tf.tidy(() => {
     const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), GELU_CUBIC)), GELU_C);
     return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1)) as T;
@@ -54,7 +54,7 @@ export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: 
 }
 
 /** The reference implementation of attention() in tfjs ops. */
-export function attentionReference(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: tf.Tensor | null): tf.Tensor4D {
+function attentionReference(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: tf.Tensor | null): tf.Tensor4D {
   return tf.tidy(() => {
     const hd = q.shape[3];
     let scores: tf.Tensor4D = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)); // (B, H, Tq, Tk)
@@ -73,7 +73,7 @@ export function multiHeadAttention(qkv: tf.Tensor2D, B: number, T: number, H: nu
 }
 
 /** The reference implementation of multiHeadAttention(): split, heads, attention(), merge. */
-export function multiHeadAttentionReference(qkv: tf.Tensor2D, B: number, T: number, H: number, bias: tf.Tensor | null): tf.Tensor2D {
+function multiHeadAttentionReference(qkv: tf.Tensor2D, B: number, T: number, H: number, bias: tf.Tensor | null): tf.Tensor2D {
   return tf.tidy(() => {
     const d = qkv.shape[1] / 3;
     const heads = (t: tf.Tensor) => t.reshape([B, T, H, d / H]).transpose([0, 2, 1, 3]) as tf.Tensor4D; // (B, H, T, hd)
@@ -94,7 +94,7 @@ export function cachedAttention(
 }
 
 /** The reference implementation of cachedAttention(): split, heads, concatenation, attention(), merge. */
-export function cachedAttentionReference(
+function cachedAttentionReference(
   qkv: tf.Tensor2D, B: number, T: number, H: number, pastK: tf.Tensor4D | null, pastV: tf.Tensor4D | null, bias: tf.Tensor | null,
 ): { y: tf.Tensor2D; k: tf.Tensor4D; v: tf.Tensor4D } {
   return tf.tidy(() => {
@@ -164,7 +164,7 @@ export function softmaxCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): 
 }
 
 /** The reference implementation of softmaxCrossEntropy() in tfjs ops. */
-export function softmaxCrossEntropyReference(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+function softmaxCrossEntropyReference(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
   return tf.tidy(() => {
     const V = logits.shape[1];
     const picked = tf.sum(tf.mul(logits, tf.oneHot(tf.cast(targets, 'int32'), V)), -1);
@@ -181,7 +181,7 @@ export function tokenLogprobs(logits: tf.Tensor2D, targets: tf.Tensor1D, tempera
 }
 
 /** The reference implementation of tokenLogprobs() in tfjs ops. */
-export function tokenLogprobsReference(logits: tf.Tensor2D, targets: tf.Tensor1D, temperature = 1): tf.Tensor1D {
+function tokenLogprobsReference(logits: tf.Tensor2D, targets: tf.Tensor1D, temperature = 1): tf.Tensor1D {
   return tf.tidy(() => {
     const V = logits.shape[1];
     const lp = logSoftmax(temperature === 1 ? logits : tf.div(logits, temperature));
@@ -195,6 +195,6 @@ export function logSoftmax<T extends tf.Tensor>(x: T): T {
 }
 
 /** The reference implementation of logSoftmax() in tfjs ops. */
-export function logSoftmaxReference<T extends tf.Tensor>(x: T): T {
+function logSoftmaxReference<T extends tf.Tensor>(x: T): T {
   return tf.tidy(() => tf.sub(x, tf.logSumExp(x, -1, true)) as T);
 }

@@ -78,13 +78,3 @@ export function escapeHtml(text: string): string {
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&#39;');
 }
-
-/** Shows HTML with a plain-text fallback. */
-export function showHtml(html: string, text: string): void {
-  display({ 'text/html': html, 'text/plain': text });
-}
-
-/** Shows Markdown with a plain-text fallback (the Markdown itself). */
-export function showMarkdown(markdown: string): void {
-  display({ 'text/markdown': markdown, 'text/plain': markdown });
-}
