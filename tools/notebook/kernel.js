@@ -50,6 +50,27 @@ function reportErrorsInReplies() {
   const { queueSends } = require('./zmq-send-queue');
   for (const Socket of [zmq.Publisher, zmq.Router, zmq.Reply]) queueSends(Socket.prototype);
 }
+/**
+ * Notebooks import a library folder through its index (`import { GPT } from './lib/model'`). tslab resolves a
+ * relative import of its compiled TypeScript as `<path>.js` only; this makes a folder with an index.ts resolve to
+ * `<path>/index.js`, as Node and TypeScript do. If tslab's internals differ, the kernel runs unchanged.
+ */
+function resolveFolderImports() {
+  const fs = require('fs');
+  const tspath = require('tslab/dist/tspath');
+  const join = tspath && tspath.normalizeJoin;
+  if (typeof join !== 'function') return;
+  tspath.normalizeJoin = (...parts) => {
+    const joined = join(...parts);
+    const id = parts[parts.length - 1];
+    if (parts.length === 2 && typeof id === 'string' && id.startsWith('.') && fs.existsSync(path.join(joined, 'index.ts'))) {
+      return `${joined}/index.js`;
+    }
+    return joined;
+  };
+}
+
 reportErrorsInReplies();
+resolveFolderImports();
 // The local tslab only (enableFindLocal: false), so a global tslab never takes over.
 require('tslab/dist/main').startKernel({ configPath: absConfig, enableFindLocal: false });
