@@ -6,7 +6,7 @@ import { installJsFastPaths, uninstallJsFastPaths } from '../lib/engine/jsFusedO
 import { gelu, logSoftmax, softmaxCrossEntropy } from '../lib/model/ops';
 import { Rng } from '../lib/core/rng';
 
-// The closed-form gradients of the fallback engine (lib/js-fastpaths.ts) against tfjs's own gradients of the
+// The closed-form gradients of the fallback engine (lib/engine/jsFusedOps.ts) against tfjs's own gradients of the
 // reference ops: same values, same gradients. Runs on the stock wasm backend (no native addon needed).
 
 before(async () => {

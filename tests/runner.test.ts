@@ -131,7 +131,7 @@ describe('notebook runner (a real tslab kernel per notebook)', () => {
   });
 });
 
-describe('the kernel (tools/kernel.js) spoken to directly', () => {
+describe('the kernel (tools/notebook/kernel.js) spoken to directly', () => {
   test('a failing cell\'s reply carries ename, evalue and traceback, so Jupyter clients can report it', async () => {
     const k = await KernelClient.start({ argv: kernelSpec().argv, cwd: root });
     try {

@@ -99,13 +99,13 @@ test('in-vocabulary text: same tokens and count as plain GPT-2 BPE; no byte fall
   }
 });
 
-test('data/vocab.json is up to date with the shipped data (else run: npx tsx tools/build-vocab.ts)', () => {
+test('data/vocab.json is up to date with the shipped data (else run: npx tsx tools/data/build-vocab.ts)', () => {
   const minCount = Number(tok.vocab.build?.minCountGeneral ?? DEFAULT_MIN_COUNT);
   const rebuilt = makeVocab(chooseTokens(data, minCount).keep);
   assert.deepEqual(
     { size: tok.vocabSize, same: JSON.stringify(rebuilt.gpt2Ids) === JSON.stringify(tok.vocab.gpt2Ids) },
     { size: rebuilt.vocabSize, same: true },
-    'data/vocab.json is stale: rebuild it with `npx tsx tools/build-vocab.ts` (and retrain: ids change)',
+    'data/vocab.json is stale: rebuild it with `npx tsx tools/data/build-vocab.ts` (and retrain: ids change)',
   );
 });
 

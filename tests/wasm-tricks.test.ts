@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { installWasmTricks, uninstallWasmTricks } from '../lib/engine/jsKernels';
 import { Rng } from '../lib/core/rng';
 
-// The fallback engine's BatchMatMul (lib/wasm-tricks.ts: explicit transposes, tall 2-D products, batches entry
+// The fallback engine's BatchMatMul (lib/engine/jsKernels.ts: explicit transposes, tall 2-D products, batches entry
 // by entry) and copy-free Identity against tfjs's 'cpu' backend. No native addon needed.
 
 before(async () => {

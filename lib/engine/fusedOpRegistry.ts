@@ -1,8 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
 
 /**
- * Optional fast implementations of the model's building blocks (lib/ops.ts) and of the Adam update
- * (lib/adam.ts). The engine fills this in when native kernels are active (lib/native-ops.ts); every function
+ * Optional fast implementations of the model's building blocks (lib/model/ops.ts) and of the Adam update
+ * (lib/model/adam.ts). The engine fills this in when native kernels are active (lib/engine/nativeFusedOps.ts); every function
  * returns null when it cannot handle a call (another backend, dtype or shape), and the caller then runs its
  * reference implementation. The semantics are the reference's: tests/native-ops.test.ts checks parity.
  */
@@ -31,12 +31,12 @@ export interface FastPaths {
   softmaxCrossEntropy?(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D | null;
   /**
    * One Adam step for many variables at once: params, first and second moments and gradients, index by index;
-   * returns the new [param, m, v] of each (the caller assigns them), computed exactly as lib/adam.ts does.
+   * returns the new [param, m, v] of each (the caller assigns them), computed exactly as lib/model/adam.ts does.
    */
   adam?(ps: tf.Tensor[], ms: tf.Tensor[], vs: tf.Tensor[], gs: tf.Tensor[], h: AdamHyper): Array<[tf.Tensor, tf.Tensor, tf.Tensor]> | null;
 }
 
-/** The scalars of one Adam step (see lib/adam.ts). */
+/** The scalars of one Adam step (see lib/model/adam.ts). */
 export interface AdamHyper {
   learningRate: number;
   beta1: number;

@@ -3,7 +3,7 @@ import { FastPaths, fastPaths, GELU_C, GELU_CUBIC } from './fusedOpRegistry';
 
 /**
  * Fast paths for the engines without native kernels (wasm with plain-matmul tricks): the same forward
- * computation as the reference ops of lib/ops.ts, but with closed-form gradients through tf.customGrad.
+ * computation as the reference ops of lib/model/ops.ts, but with closed-form gradients through tf.customGrad.
  * tfjs's own gradients are the slow part there: logSumExp's max gradient builds a full-size Equal mask
  * (hundreds of ms per step on wasm) and pow's gradient adds logs and selects.
  *   softmaxCrossEntropy   d/dlogits = (softmax − onehot)·dloss

@@ -29,7 +29,7 @@ export interface NativeAddon {
   logSoftmaxGrad(y: number, dy: number, dx: number, rows: number, V: number): void;
   /** Adam over many tensors: [11 hyper-parameters as for adam(), count, then per tensor p, m, v, g, pOut, mOut, vOut, n]. */
   adamMulti(descriptor: Float64Array): void;
-  /** Attention over B·H heads; the Float64Array descriptor's layout is documented in lib/native-ops.ts. */
+  /** Attention over B·H heads; the Float64Array descriptor's layout is documented in lib/engine/nativeAttention.ts. */
   attention(descriptor: Float64Array): void;
   attentionGrad(descriptor: Float64Array): void;
   kvAppend(kOld: number, vOld: number, qkv: number, kOut: number, vOut: number, B: number, H: number, Tp: number, T: number, hd: number): void;
@@ -44,7 +44,7 @@ const NATIVE_FUNCTIONS: (keyof NativeAddon)[] = ['setHeap', 'matmul', 'add', 'ex
   'layerNormGrad', 'xent', 'xentGrad', 'adam', 'tokenLogprobs', 'tokenLogprobsGrad', 'logSoftmax', 'logSoftmaxGrad', 'adamMulti',
   'attention', 'attentionGrad', 'kvAppend', 'gather', 'configure', 'info'];
 
-/** Where tools/build-native.js puts the addon. */
+/** Where tools/native/build-native.js puts the addon. */
 export const nativeAddonPath = path.join(repoRoot, 'native', 'build', 'Release', 'rlhf_native.node');
 
 let loaded: { addon: NativeAddon | null; error: string | null } | null = null;
@@ -62,7 +62,7 @@ export function loadNativeAddon(): { addon: NativeAddon | null; error: string | 
     return loaded;
   }
   if (!fs.existsSync(nativeAddonPath)) {
-    loaded = { addon: null, error: 'the native addon is not built (node tools/build-native.js)' };
+    loaded = { addon: null, error: 'the native addon is not built (node tools/native/build-native.js)' };
     return loaded;
   }
   try {

@@ -6,7 +6,7 @@ import { KernelArgs, shapeSize as size, WasmBackend } from './wasmBackend';
 
 /**
  * Fused native versions of the model's building blocks, each a custom wasm kernel with a registered gradient,
- * so that one tfjs kernel call replaces the 5–20 small ones of the reference implementation (lib/ops.ts):
+ * so that one tfjs kernel call replaces the 5–20 small ones of the reference implementation (lib/model/ops.ts):
  *   RlhfLinear          x·w + b (GEMM with a bias epilogue); gradient: two matmuls and a column sum
  *   RlhfGelu            GELU (tanh form); gradient RlhfGeluGrad
  *   RlhfLayerNorm       layer norm over the last axis; gradient RlhfLayerNormGrad → dx, dγ, dβ
@@ -18,7 +18,7 @@ import { KernelArgs, shapeSize as size, WasmBackend } from './wasmBackend';
  *   RlhfTokenLogprobs   log-probability of each row's target at a temperature (PPO); gradient RlhfTokenLogprobsGrad
  *   RlhfAdam            one Adam step for all variables at once → new params, m, v
  *   RlhfKvAttention     decoding: new tokens' attention over a KV cache, the cache extended in the same call
- * installNativeOps() registers them and fills lib/fastpath.ts, through which lib/ops.ts and lib/adam.ts reach
+ * installNativeOps() registers them and fills lib/engine/fusedOpRegistry.ts, through which lib/model/ops.ts and lib/model/adam.ts reach
  * them; each fast path returns null (reference implementation) when the backend is not wasm with native
  * kernels or the dtypes/shapes are not the simple float32 ones.
  */

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * What the kernels that replace tfjs's wasm kernels share (lib/native.ts, lib/native-ops.ts, and the fallback
- * engine lib/wasm-tricks.ts): the parts of the wasm backend they touch, and BatchMatMul's dimensions.
+ * What the kernels that replace tfjs's wasm kernels share (nativeKernels.ts, nativeFusedOps.ts, nativeAttention.ts
+ * and the fallback engine's jsKernels.ts): the parts of the wasm backend they touch, and BatchMatMul's dimensions.
  */
 
 /** The parts of tfjs's wasm backend the replacement kernels use. */

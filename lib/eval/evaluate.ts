@@ -27,7 +27,7 @@ export interface EvaluatedReply {
   tokens: number[];
   /** Whether the reply ended with EOS within the length limit. */
   finished: boolean;
-  /** The reply with its answer and the question's subject masked (lib/replyShape): "It's ⟨answer⟩." */
+  /** The reply with its answer and the question's subject masked (lib/world/replyShape): "It's ⟨answer⟩." */
   shape: string;
   /** One well-formed reply: non-empty, ended with EOS, no new turn or quiz question appended, one line. */
   wellFormed: boolean;

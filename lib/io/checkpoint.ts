@@ -9,7 +9,7 @@ import type { GPTConfig } from '../model/gpt';
 /**
  * Checkpoints: a folder holding
  *   model.safetensors   the weights, float32, named like Hugging Face's GPT2Model state dict
- *   vocab.json          the compact vocabulary the model was trained with (lib/tokenizer.ts)
+ *   vocab.json          the compact vocabulary the model was trained with (lib/model/tokenizer.ts)
  *   config.json         Hugging Face GPT-2 config fields, plus our own section "rlhf" (model config, stage,
  *                       seed, metrics, tokenizer ids, size and SHA-256 of the two files above)
  * Each file is written atomically, weights first and config last: config.json is the commit record, and its
@@ -22,7 +22,7 @@ export const WEIGHTS_FILE = 'model.safetensors';
 export const CONFIG_FILE = 'config.json';
 export const VOCAB_FILE = 'vocab.json';
 
-/** The model's size: lib/gpt.ts's GPTConfig (a type-only import: checkpoints do not load the model code). */
+/** The model's size: lib/model/gpt.ts's GPTConfig (a type-only import: checkpoints do not load the model code). */
 export type ModelConfig = GPTConfig;
 
 /** Our section of config.json. */

@@ -163,7 +163,7 @@ export interface PanelOptions {
   assignment?: Assignment;
   /** The fact table (default data/facts.json). */
   facts?: readonly Fact[];
-  /** The gold judge (default lib/judge.ts's judge). */
+  /** The gold judge (default lib/world/judge.ts's judge). */
   judgeFn?: JudgeFn;
 }
 
@@ -178,7 +178,7 @@ export function judgeCandidates(sets: readonly CandidateSet[], facts: readonly F
 }
 
 /**
- * The panel labels candidate sets: returns one rankings record per set (schema in lib/preferences.ts) and the
+ * The panel labels candidate sets: returns one rankings record per set (schema in lib/labels/preferences.ts) and the
  * gold judgements (hidden from the reward model; used for evaluation and the noise ceiling).
  */
 export function rankWithPanel(sets: readonly CandidateSet[], options: PanelOptions = {}): { records: RankingRecord[]; gold: Judgement[][] } {

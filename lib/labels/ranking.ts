@@ -26,11 +26,11 @@ export interface RankingConfig {
   batchSize: number;
   /** Seed of the sampler (the panel's noise has its own seeds, one per labeler). */
   seed: number;
-  /** Changes to every simulated labeler of the default panel (lib/labelers.ts panelWith), e.g. { sigma: 0 }. */
+  /** Changes to every simulated labeler of the default panel (lib/labels/labelers.ts panelWith), e.g. { sigma: 0 }. */
   panel: Partial<Omit<LabelerConfig, 'id' | 'seed'>>;
   /**
    * Who ranks which prompt: 'all', the whole panel ranks every prompt and training uses their consensus
-   * (lib/consensus.ts); 'rotation', one labeler per prompt, taking turns (most of InstructGPT's comparisons had one).
+   * (lib/labels/consensus.ts); 'rotation', one labeler per prompt, taking turns (most of InstructGPT's comparisons had one).
    */
   assignment: Assignment;
   /** Prompts that every labeler labels, for the agreement statistics (Infinity = all). With 'rotation', not used for training. */

@@ -17,7 +17,7 @@ import {
  *
  * Every submission is validated here (the page's own checks are only a convenience) and appended atomically to
  * the rankings JSONL as one line {"prompt","factId","responses","labels":[{"labeler":"human:ada",...}]} — the
- * schema the simulated panel writes (lib/preferences.ts), so the reward model trains on both the same way.
+ * schema the simulated panel writes (lib/labels/preferences.ts), so the reward model trains on both the same way.
  * Progress is read back from that file, so quitting and coming back resumes where the person stopped.
  */
 

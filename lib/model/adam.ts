@@ -6,8 +6,9 @@ import { checkConfig, num, oneOf } from '../core/validate';
  * Adam, in the two forms the RLHF literature uses:
  * - 'pytorch' (PyTorch, tfjs): p ← p − lr · m̂ / (√v̂ + ε), with m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ).
  * - 'tf1' (TensorFlow 1, OpenAI's original RLHF code): p ← p − lr·√(1−β₂ᵗ)/(1−β₁ᵗ) · m / (√v + ε), i.e. ε sits
- *   inside the bias-corrected denominator. It changes early PPO behaviour (ENGINE.md: approx-KL ×6, clip
- *   fraction ×4.4 in one reproduction).
+ *   inside the bias-corrected denominator. Written alike, the forms differ only in ε: 'pytorch' divides by
+ *   √v + ε·√(1−β₂ᵗ), 'tf1' by √v + ε, so they part most in the first steps and where gradients are tiny, enough to
+ *   change early PPO updates measurably.
  * Optional decoupled weight decay (AdamW): p ← p − lr·wd·p.
  */
 export interface AdamConfig {
@@ -70,7 +71,7 @@ export class Adam {
         { learningRate, beta1: b1, beta2: b2, epsilon: eps, c1, c2, weightDecay: wd, form },
       );
       if (fast) {
-        // The same update for every variable, in one native kernel (lib/native-ops.ts).
+        // The same update for every variable, in one native kernel (lib/engine/nativeFusedOps.ts).
         idx.forEach((i, j) => {
           this.vars[i].assign(fast[j][0]);
           this.m[i].assign(fast[j][1]);

@@ -4,7 +4,7 @@ import { cachedAttention, causalBias, embedding, gelu, keyPaddingBias, layerNorm
 import { checkConfig, num, posInt } from '../core/validate';
 
 /**
- * A decoder-only transformer (GPT-2's architecture, as in nanoGPT and ../shared/peer/torch_gpt.py):
+ * A decoder-only transformer (GPT-2's architecture, as in nanoGPT and bench/torch_gpt.py):
  * token + position embeddings, pre-LayerNorm blocks of causal multi-head self-attention and a GELU MLP,
  * a final LayerNorm and an LM head tied to the token embedding.
  * Weights are named like Hugging Face's GPT2Model state dict, linear weights in [in, out] layout, so that a

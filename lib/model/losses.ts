@@ -73,7 +73,7 @@ export function maskedStats(x: number[][], mask: number[][]): { mean: number; va
 
 /**
  * Bradley–Terry loss −log σ(r_w − r_l), written as softplus(−(r_w − r_l)) (tf.logSigmoid on an intermediate
- * crashes tfjs 4.22 inside optimizers, ENGINE.md). rChosen, rRejected [P] → scalar.
+ * crashes tfjs 4.22 inside optimizers). rChosen, rRejected [P] → scalar.
  * Without weights: the mean over pairs. With weights [P]: Σ w·loss / Σ w. With the weights of groupedPairs
  * (1/(pairs of its prompt)), that is InstructGPT's loss: each prompt's pairs averaged, then the mean over prompts.
  * Equal rewards give ln 2 ≈ 0.6931; r_w − r_l = 1 gives softplus(−1) ≈ 0.3133.
@@ -111,7 +111,7 @@ export interface PairBatch {
 
 /**
  * Flattens grouped pairs. groups[g] = { size: K_g responses, pairs: { chosen, rejected } indices local to the
- * group } (the shape of lib/preferences' PairGroup: `{ size: g.responses.length, pairs: g.pairs }`) → PairBatch with
+ * group } (the shape of lib/labels/preferences' PairGroup: `{ size: g.responses.length, pairs: g.pairs }`) → PairBatch with
  * flat indices (group g's responses start at K_0 + … + K_{g−1}). Groups without pairs add responses, no pairs.
  * Example: [{ size: 3, pairs: [{chosen: 1, rejected: 0}, {chosen: 1, rejected: 2}] }, { size: 2, pairs:
  * [{chosen: 0, rejected: 1}] }] → chosen [1, 1, 3], rejected [0, 2, 4], weights [½, ½, 1], prompt [0, 0, 1], N 5.

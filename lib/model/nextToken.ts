@@ -8,7 +8,7 @@ import { requirePosInt } from '../core/validate';
  * actually draws from after temperature, top-k and top-p, and its most likely tokens (for a bar chart).
  */
 
-/** The settings that shape the next-token distribution (see lib/sampling.ts). */
+/** The settings that shape the next-token distribution (see lib/model/sampling.ts). */
 export type DistributionSettings = Partial<Pick<SamplingConfig, 'temperature' | 'topK' | 'topP'>>;
 
 /**

@@ -3,7 +3,7 @@ import { fastPaths, GELU_C, GELU_CUBIC } from '../engine/fusedOpRegistry';
 
 /**
  * The GPT's building blocks as plain functions of tensors. These are the reference implementations in tfjs
- * ops; the engine (lib/engine.ts) may route some of them to native fused kernels with the same semantics.
+ * ops; the engine (lib/engine/engine.ts) may route some of them to native fused kernels with the same semantics.
  * Shapes: B batch, T time, H heads, hd head width, d model width, V vocabulary, N = B·T rows.
  */
 

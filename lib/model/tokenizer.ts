@@ -17,7 +17,7 @@ import gpt2Ranks from 'gpt-tokenizer/cjs/bpeRanks/r50k_base';
  *
  * Encoding runs the real GPT-2 BPE, then maps each GPT-2 token to its compact id; a GPT-2 token outside the
  * compact vocabulary falls back to its bytes, so any string round-trips losslessly. The mapping lives in a JSON
- * file (data/vocab.json, built by tools/build-vocab.ts) that is copied next to every checkpoint.
+ * file (data/vocab.json, built by tools/data/build-vocab.ts) that is copied next to every checkpoint.
  */
 
 /** The literal text of the special tokens. Plain text containing these strings is encoded as ordinary text. */
@@ -159,7 +159,7 @@ export class Tokenizer {
 
   /** Reads a vocabulary file (data/vocab.json or the copy next to a checkpoint). */
   static load(file: string): Tokenizer {
-    if (!fs.existsSync(file)) throw new Error(`${file}: vocabulary file not found (build it with: npx tsx tools/build-vocab.ts)`);
+    if (!fs.existsSync(file)) throw new Error(`${file}: vocabulary file not found (build it with: npx tsx tools/data/build-vocab.ts)`);
     let raw: VocabFile;
     try {
       raw = JSON.parse(fs.readFileSync(file, 'utf8'));

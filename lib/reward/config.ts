@@ -5,7 +5,7 @@ import { atLeastOrInfinity, checkConfig, int, num, oneOf, posInt, type Rules } f
 
 /** Settings of reward-model training (notebooks/03_reward_model.ipynb). */
 export interface RewardModelConfig {
-  /** Peak Adam learning rate (a calibration run of this world: 3e-4 beat 1e-4). */
+  /** Peak Adam learning rate (after warm-up; cosine decay follows). */
   learningRate: number;
   /** Passes over the training prompts. */
   epochs: number;
@@ -52,11 +52,11 @@ export const defaultRewardModelConfig: RewardModelConfig = {
   seed: 1,
 };
 
-/** The fields of reward-model training that DPO shares (lib/dpo.ts): batching, schedule, clipping and split. */
+/** The fields of reward-model training that DPO shares (lib/train/dpo.ts): batching, schedule, clipping and split. */
 export type PairTrainingConfig = Pick<RewardModelConfig,
   'learningRate' | 'epochs' | 'promptsPerBatch' | 'heldOutFraction' | 'warmupFraction' | 'minLearningRateRatio' | 'gradClip' | 'maxTrainGroups'>;
 
-/** The optimiser schedule shared with online DPO (lib/onlineDpo.ts): peak rate, warm-up, decay floor and clipping. */
+/** The optimiser schedule shared with online DPO (lib/train/onlineDpo.ts): peak rate, warm-up, decay floor and clipping. */
 export type ScheduleConfig = Pick<RewardModelConfig, 'learningRate' | 'warmupFraction' | 'minLearningRateRatio' | 'gradClip'>;
 
 /** The rules of the ScheduleConfig fields (checkConfig), shared with online DPO. */

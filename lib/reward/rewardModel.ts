@@ -1,7 +1,7 @@
 import { GPT } from '../model/gpt';
 
 /**
- * The reward model: a GPT trained with Bradley–Terry on the labelers' rankings, in one of three forms.
+ * The reward model: a GPT trained with Bradley–Terry on the labelers' rankings, in one of four forms.
  *
  * - 'lastTokenHead' (InstructGPT §3.5; OpenAI's lm-human-preferences): a scalar head, "reward", read on the final
  *   hidden state of the last token (below).
@@ -9,7 +9,7 @@ import { GPT } from '../model/gpt';
  *   of the reply under the trained GPT and under a frozen reference (the SFT model it started from),
  *     r(x, y) = β · Σ_t [log π_θ(y_t | x, y_<t) − log π_ref(y_t | x, y_<t)]   (t over the reply's tokens, EOS included).
  *   It reads the model's LM head, where the facts the model learned live: on this world a last-token head learns
- *   tone but not whether the answer is right (notebooks/03_reward_model.ipynb shows all three forms).
+ *   tone but not whether the answer is right (notebooks/03_reward_model.ipynb compares the forms).
  * - 'logLikelihood' (reference-free, like SimPO's reward, Meng et al. 2024, but summed rather than averaged over
  *   the reply): the reward is β times the reply's log-probability under the trained GPT,
  *     r(x, y) = β · Σ_t log π_θ(y_t | x, y_<t).

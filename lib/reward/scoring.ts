@@ -93,9 +93,9 @@ export function rewardScores(rm: RewardModel, rows: readonly (readonly number[])
 }
 
 /**
- * The reward of rollout rows token by token (no gradient), for PPO's per-token rewards (lib/rewards.shapeRewards):
+ * The reward of rollout rows token by token (no gradient), for PPO's per-token rewards (lib/train/rewardShaping.shapeRewards):
  * tokens [B][T] (prompt + reply, right-padded, at most the model's context) and mask [B][T−1] (1 where entry t
- * scores reply token t+1, as lib/ppo.packRollout lays them out; each row's ones contiguous) → [B][T−1], 0 off the
+ * scores reply token t+1, as lib/train/ppo.packRollout lays them out; each row's ones contiguous) → [B][T−1], 0 off the
  * mask. Each row sums to the reply's reward (rewardScores):
  * - the LM-head forms are sums over the reply's tokens, so each reply token gets its own term, scale · log π(y_t |
  *   x, y_<t) (minus the reference's; weighted and shifted for 'weightedLogLikelihood'), and the last one also the

@@ -21,7 +21,7 @@ export interface RewardGroup {
   replyStart?: number;
 }
 
-/** One prompt's pair group (lib/preferences' PairGroup) as token rows: prompt + each reply + EOS, its pairs, and where the replies start. */
+/** One prompt's pair group (lib/labels/preferences' PairGroup) as token rows: prompt + each reply + EOS, its pairs, and where the replies start. */
 export function encodePairGroup(tokenizer: { encode(text: string): number[]; eosId: number }, g: { prompt: string; responses: readonly string[]; pairs: IndexPair[] }): RewardGroup {
   return { rows: g.responses.map((r) => rewardRow(tokenizer, g.prompt, r)), pairs: g.pairs, replyStart: replyStartOf(tokenizer, g.prompt) };
 }

@@ -3,7 +3,7 @@ import type { GPT } from '../model/gpt';
 
 /**
  * The best weights of a model seen so far, by a score where higher is better: stages 04–06 keep the policy whose
- * replies to the validation prompts the gold judge scored highest (lib/evaluate.validationGold), the stand-in for
+ * replies to the validation prompts the gold judge scored highest (lib/eval/evaluate.validationGold), the stand-in for
  * the periodic human evaluation that real teams use to pick a checkpoint.
  *
  *   const best = new BestCheckpoint(policy, validationGold(...));   // step 0: the starting weights

@@ -10,7 +10,7 @@ import { checkConfig, int, num, posInt, type Rules } from '../core/validate';
  * Put that reward into the Bradley–Terry loss of stage 03 and Z(x) cancels in the difference of two replies to the
  * same prompt:
  *   loss = −log σ(β · [log π_θ(y_w|x)/π_ref(y_w|x) − log π_θ(y_l|x)/π_ref(y_l|x)])   (sums over each reply's tokens)
- * which is the loss of the 'logRatio' reward model (lib/rewardModel.ts) — the same code trains both. Trained that
+ * which is the loss of the 'logRatio' reward model (lib/reward/training.ts) — the same code trains both. Trained that
  * way, the model is a reward model whose best policy, at this β, is the model itself: the policy is what we keep.
  *
  * Offline: it learns only from the replies stage 02 sampled and the panel ranked; PPO keeps sampling new replies
@@ -19,7 +19,7 @@ import { checkConfig, int, num, posInt, type Rules } from '../core/validate';
 
 /**
  * Settings of DPO training (notebooks/05_dpo.ipynb): the batching, schedule and split of reward-model training
- * (lib/rewardModel.ts, same meanings), plus β and the evaluations that choose the checkpoint.
+ * (lib/reward/config.ts, same meanings), plus β and the evaluations that choose the checkpoint.
  */
 export interface DpoConfig extends PairTrainingConfig {
   /** β of the implicit reward β · log π/π_ref: larger keeps the policy nearer the reference (DPO and TRL: 0.1). */
@@ -58,7 +58,7 @@ export const defaultDpoConfig: DpoConfig = {
   splitSeed: 1,
 };
 
-/** The fields online DPO shares (lib/onlineDpo.ts): β, the checkpoint's evaluations, and the seed. */
+/** The fields online DPO shares (lib/train/onlineDpo.ts): β, the checkpoint's evaluations, and the seed. */
 export type DpoPolicyFields = Pick<DpoConfig, 'beta' | 'evalEvery' | 'temperature' | 'maxNewTokens' | 'seed'>;
 
 /** The rules of the DpoPolicyFields (checkConfig), shared with online DPO. */

@@ -9,7 +9,7 @@ import { checkConfig, int, posInt } from '../core/validate';
  * Online DPO (Guo et al. 2024, "Direct Language Model Alignment from Online AI Feedback"; TRL's OnlineDPOTrainer):
  * DPO's loss on the policy's own replies, ranked as they come by a judge — here stage 03's reward model.
  *
- * Offline DPO (lib/dpo.ts) learns from the replies stage 02 sampled from SFT and the panel ranked, once. Online, each
+ * Offline DPO (lib/train/dpo.ts) learns from the replies stage 02 sampled from SFT and the panel ranked, once. Online, each
  * step samples K fresh replies per prompt from the policy being trained, the reward model orders them, and every
  * pair it separates goes into the same loss,
  *   −log σ(β · [log π_θ(y_w|x)/π_ref(y_w|x) − log π_θ(y_l|x)/π_ref(y_l|x)]),
@@ -19,7 +19,7 @@ import { checkConfig, int, posInt } from '../core/validate';
 
 /**
  * Settings of online DPO (notebooks/06_online_dpo.ipynb): β, the checkpoint's evaluations and the seed of offline
- * DPO (lib/dpo.ts), the optimiser schedule of reward-model training (lib/rewardModel.ts), and the sampling loop.
+ * DPO (lib/train/dpo.ts), the optimiser schedule of reward-model training (lib/reward/config.ts), and the sampling loop.
  * The temperature is also that of the training replies; the seed also picks the prompt order and the sampling.
  */
 export interface OnlineDpoConfig extends DpoPolicyFields, ScheduleConfig {

@@ -15,7 +15,7 @@ import { bool, checkConfig, int, num, oneOf, orNull, posInt } from '../core/vali
  *   logprob, value, reward, advantage live on the positions where mask = 1.
  */
 
-/** Settings of the PPO stage. Defaults follow the literature (MISSION.md) and a calibration run of this world. */
+/** Settings of the PPO stage. Defaults follow the literature (Ziegler et al. 2019, InstructGPT) and a calibration run of this world. */
 export interface PpoConfig {
   /** PPO iterations (each: one rollout batch, then several epochs of updates). */
   iterations: number;
@@ -30,19 +30,17 @@ export interface PpoConfig {
   /** Adam form: 'pytorch' (tfjs, TRL) or 'tf1' (OpenAI's original RLHF code). */
   adamForm: 'pytorch' | 'tf1';
   /**
-   * Initial KL coefficient β. 0.05 (TRL's default), chosen against 03's token-weighted RM trained on one label per
-   * prompt: at InstructGPT's 0.02 the policy (seed 1) went 4.04 nats from SFT, past the 4-nat limit, and 0.03
-   * reached the same best validation gold as 0.05 (6.18, seed 1). Against the RM trained on the panel's consensus,
-   * at 0.05 seeds 1–3 reach 6.20–6.37 validation gold at 3.7–3.8 nats. (Against the
-   * log-likelihood RM, 0.02 had been chosen on validation gold: 6.22–6.25 at 3.5–3.6 nats, against 5.96–6.11 at
-   * 0.05 and 5.36–5.45 at 0.1; README.)
+   * Initial KL coefficient β of PPO's reward r = score − β·KL(policy ‖ SFT). It prices drift from the SFT model: too
+   * small and the policy wanders into replies the reward model misjudges; too large and it barely moves. The default,
+   * 0.05 (TRL's default), is the value chosen on validation gold against the default reward model (README, results).
    */
   klCoef: number;
   /** Adaptive KL: target KL per response in nats (null = fixed β). */
   klTarget: number | null;
   /**
-   * Adaptive KL: horizon in samples (the literature's 10,000). At 64 rollouts an iteration that lets β change by at
-   * most 0.13 % an iteration; 1,000 lets it change ten times faster (measured in the README).
+   * Adaptive KL: horizon in samples (the literature's 10,000). Each iteration β changes by a factor of at most
+   * 1 ± 0.2 · promptsPerIteration / klHorizon (lib/train/klController.ts), so a shorter horizon lets β follow the
+   * measured KL faster, and a longer one keeps it steadier.
    */
   klHorizon: number;
   /** GAE discount γ. */

@@ -8,7 +8,7 @@
  *   reward:   0  0  −βk₂ −βk₃ −βk₄ + score − (no EOS ? penalty : 0)   0
  *
  * A reward model whose score is a sum over the reply's tokens (the log-likelihood and log-ratio forms, see
- * tokenRewards in lib/rewardModel.ts) can instead hand PPO its score token by token: pass scores [B][T] and each
+ * tokenRewards in lib/reward/scoring.ts) can instead hand PPO its score token by token: pass scores [B][T] and each
  * response token gets its own share s_t (the penalty still lands on the last token). The return from any token is
  * the same as with the whole score at the end (γ = 1); what changes is that the advantage of a token carries the
  * part of the score that token earned, instead of waiting for the value head to learn where it came from.

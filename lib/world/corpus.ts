@@ -3,7 +3,7 @@ import { dataDir } from '../core/paths';
 import { readJsonl, requireObject, requireString } from '../core/jsonl';
 
 /**
- * The pre-training corpus (data/corpus/, built by tools/build-corpus.ts): short documents of plain English,
+ * The pre-training corpus (data/corpus/, built by tools/data/build-corpus.ts): short documents of plain English,
  * never in the chat format. Two sources: paragraphs of State of the Union addresses 1990–2016 ("sotu") and
  * paragraphs that state the quiz world's facts in many paraphrases ("facts").
  */

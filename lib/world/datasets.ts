@@ -5,7 +5,7 @@ import { readJsonl, requireObject, requireString } from '../core/jsonl';
 import { STYLES, type Style } from './responseStyles';
 
 /**
- * The quiz-assistant world's shipped data (data/world/, built by tools/build-world.ts; schemas in
+ * The quiz-assistant world's shipped data (data/world/, built by tools/data/build-world.ts; schemas in
  * data/world/README.md): SFT demonstrations, four disjoint prompt sets and the split of facts. Every loader
  * validates every record and names the file and line of a bad one.
  */
@@ -16,7 +16,7 @@ export const worldDir = path.join(dataDir, 'world');
 export interface Demonstration {
   /** The user's question, e.g. "What is the capital of Peru?". */
   prompt: string;
-  /** The reply, without a leading space (lib/chat.ts adds it). */
+  /** The reply, without a leading space (lib/model/chat.ts adds it). */
   completion: string;
   style: Style;
   /** The fact asked about, e.g. "capital:PE". */
@@ -35,7 +35,7 @@ export type PromptSetName = (typeof PROMPT_SETS)[number];
 
 /** How the facts were split (data/world/splits.json). */
 export interface Splits {
-  /** The seed tools/build-world.ts used. */
+  /** The seed tools/data/build-world.ts used. */
   seed: number;
   /** Facts that never appear in the demonstrations (≈ 20 %), to test generalisation. */
   heldOutFactIds: string[];
@@ -60,7 +60,7 @@ export function validateDemonstration(value: unknown): Demonstration {
   const style = requireString(o, 'style');
   if (!(STYLES as readonly string[]).includes(style)) throw new Error(`field "style" must be one of ${STYLES.join(', ')}, got ${JSON.stringify(style)}`);
   const completion = requireText(o, 'completion');
-  if (completion !== completion.trim()) throw new Error('field "completion" must not start or end with spaces (lib/chat.ts adds the leading space)');
+  if (completion !== completion.trim()) throw new Error('field "completion" must not start or end with spaces (lib/model/chat.ts adds the leading space)');
   return { prompt: requireText(o, 'prompt'), completion, style: style as Style, factId: requireFactId(o) };
 }
 
@@ -88,7 +88,7 @@ export function loadPromptSet(name: PromptSetName, file = promptSetFile(name)): 
 
 /** Reads data/world/splits.json. */
 export function loadSplits(file = path.join(worldDir, 'splits.json')): Splits {
-  if (!fs.existsSync(file)) throw new Error(`${file}: file not found (build it with: npx tsx tools/build-world.ts)`);
+  if (!fs.existsSync(file)) throw new Error(`${file}: file not found (build it with: npx tsx tools/data/build-world.ts)`);
   let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));

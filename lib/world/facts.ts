@@ -16,9 +16,9 @@ export interface Fact {
   aliases: string[];
 }
 
-/** Reads data/facts.json (built by tools/build-facts.ts) and checks its shape. */
+/** Reads data/facts.json (built by tools/data/build-facts.ts) and checks its shape. */
 export function loadFacts(file = path.join(dataDir, 'facts.json')): Fact[] {
-  if (!fs.existsSync(file)) throw new Error(`${file}: not found (build it with: npx tsx tools/build-facts.ts)`);
+  if (!fs.existsSync(file)) throw new Error(`${file}: not found (build it with: npx tsx tools/data/build-facts.ts)`);
   const raw: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
   if (!Array.isArray(raw)) throw new Error(`${file}: expected a JSON array of facts`);
   const seen = new Set<string>();

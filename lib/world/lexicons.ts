@@ -6,7 +6,7 @@ import { normText, normWord } from '../core/textNormalize';
 
 /**
  * The word lists the gold judge reads. Three come from npm packages (extracted into data/lexicons/ by
- * tools/build-lexicons.ts; licences in data/lexicons/LICENSES.md); the short hand-written lists below fill the
+ * tools/data/build-lexicons.ts; licences in data/lexicons/LICENSES.md); the short hand-written lists below fill the
  * gaps we measured (e.g. "dummy" is in neither cuss nor AFINN; cuss flags "welfare").
  */
 export interface Lexicons {
@@ -45,7 +45,7 @@ export function loadLexicons(dir = path.join(dataDir, 'lexicons')): Lexicons {
   const wordsFile = path.join(dir, 'english-words.txt.gz');
   const profanity = normalisedMap(readRatings(cussFile, 'ratings'));
   const valence = normalisedMap(readRatings(afinnFile, 'valence'));
-  if (!fs.existsSync(wordsFile)) throw new Error(`${wordsFile}: not found (build it with: npx tsx tools/build-lexicons.ts)`);
+  if (!fs.existsSync(wordsFile)) throw new Error(`${wordsFile}: not found (build it with: npx tsx tools/data/build-lexicons.ts)`);
   const words = new Set<string>();
   for (const w of zlib.gunzipSync(fs.readFileSync(wordsFile)).toString('utf8').split('\n')) {
     if (w !== '') words.add(normWord(w));
@@ -63,7 +63,7 @@ export function loadLexicons(dir = path.join(dataDir, 'lexicons')): Lexicons {
 }
 
 function readRatings(file: string, key: string): Record<string, number> {
-  if (!fs.existsSync(file)) throw new Error(`${file}: not found (build it with: npx tsx tools/build-lexicons.ts)`);
+  if (!fs.existsSync(file)) throw new Error(`${file}: not found (build it with: npx tsx tools/data/build-lexicons.ts)`);
   const raw: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
   const table = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[key] : undefined;
   if (typeof table !== 'object' || table === null) throw new Error(`${file}: expected an object field "${key}"`);

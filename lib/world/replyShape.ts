@@ -13,7 +13,7 @@ import { foldText, tokenize } from '../core/textNormalize';
  *
  * Distinct replies cannot see a policy collapse onto one template when every question has its own answer; the
  * share of replies in the commonest shape can. Answers and subjects are found as the gold judge finds them
- * (lib/answerMentions): answers of the question's kind, right or wrong (a capital named in answer to a symbol
+ * (lib/world/answerMentions): answers of the question's kind, right or wrong (a capital named in answer to a symbol
  * question stays as written). Accents and apostrophes are folded and runs of spaces made one; case and
  * punctuation are kept ("IT'S ⟨answer⟩!!!" is another shape).
  */

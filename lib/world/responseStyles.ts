@@ -6,7 +6,7 @@ import { AMBIGUOUS_SYMBOLS } from './answerMentions';
 /**
  * How the simulated demonstration writers answer. InstructGPT's labelers were skilled; ours are "labelers of
  * varying skill" on purpose, so that the SFT model inherits a mixture of good and bad habits that RLHF can then
- * remove (see the measured mixture in DATA.md):
+ * remove (data/world/README.md gives the gold judge's measured score of each style):
  *
  *   good 40 %  robotic 15 %  rude 15 %  declines 10 %  wrong 15 %  rude_and_wrong 5 %
  */

@@ -1,7 +1,7 @@
 'use strict';
 // Runs after `npm install` / `npm ci` (package.json "install" script). It must never fail the install:
 // every step warns and carries on.
-//  1. builds the native kernels when tools/build-native.js exists (it warns by itself on failure);
+//  1. builds the native kernels when tools/native/build-native.js exists (it warns by itself on failure);
 //  2. writes the project's Jupyter kernel spec .jupyter/kernels/rlhf-tslab/kernel.json (absolute paths,
 //     git-ignored), used through JUPYTER_PATH=.jupyter and by the headless notebook runner.
 

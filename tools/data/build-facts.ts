@@ -3,7 +3,7 @@
  * MIT) and elements → chemical symbols (npm chemical-elements, MIT). The corpus, the demonstrations, the
  * prompts and the gold judge all read this file. Deterministic: the same packages give the same file.
  *
- *   npx tsx tools/build-facts.ts
+ *   npx tsx tools/data/build-facts.ts
  */
 import * as path from 'path';
 import { countries } from 'countries-list';

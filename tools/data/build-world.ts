@@ -2,7 +2,7 @@
  * Builds the quiz-assistant world's data under data/world/ from data/facts.json (deterministic, seeded):
  *
  *   splits.json               which facts are held out of the SFT demonstrations (≈ 20 %, by kind)
- *   demonstrations.jsonl      4,400 SFT demonstrations {"prompt","completion","style","factId"} in DATA.md's mixture
+ *   demonstrations.jsonl      4,400 SFT demonstrations {"prompt","completion","style","factId"} in the style mixture of lib/world/responseStyles.ts
  *   prompts_ranking.jsonl     4 prompts per fact (1,344)   for sampling, ranking and the reward model
  *   prompts_ppo.jsonl         3 prompts per fact (1,008)   for PPO
  *   prompts_validation.jsonl  150 prompts (one fact each)  for choosing checkpoints
@@ -12,7 +12,7 @@
  * Each fact has 16 question phrasings; each phrasing goes to at most one set, so no prompt string appears in two
  * sets (demonstrations included). Held-out facts appear in every prompt set but in no demonstration.
  *
- *   npx tsx tools/build-world.ts
+ *   npx tsx tools/data/build-world.ts
  */
 import * as path from 'path';
 import { loadFacts, type Fact } from '../../lib/world/facts';

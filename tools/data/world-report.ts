@@ -1,9 +1,9 @@
 /**
- * Measures the quiz world against DATA.md: the gold judge's Likert per demonstration style, and the simulated
+ * Measures the quiz world against the design in data/world/README.md: the gold judge's Likert per demonstration style, and the simulated
  * panel's agreement (between labelers, and with gold = the noise ceiling) on K = 4 stand-in samples per ranking
  * prompt (replies of mixed styles for the same prompt, standing in for SFT samples).
  *
- *   npx tsx tools/world-report.ts            (about 10 seconds)
+ *   npx tsx tools/data/world-report.ts            (about 10 seconds)
  */
 import { loadFacts, type Fact } from '../../lib/world/facts';
 import { Rng } from '../../lib/core/rng';

@@ -3,8 +3,8 @@
  *   {"kind":"train","config":"c","engine":"wasm+native","msPerStep":..,"tokensPerSec":..,"steps":..}
  *   {"kind":"sample","config":"b","engine":..,"kvCache":true,"ms":..}
  *   {"kind":"gemm","m":..,"k":..,"n":..,"gflops":..}
- * Configs (a), (b), (c) of ENGINE.md with the model of lib/gpt.ts (the same as bench/torch_gpt.py): Adam lr 1e-3,
- * fp32, 1024 tokens per step, median of the timed steps after warm-up.
+ * Configs (a), (b), (c) (benchConfigs below, the same as bench/torch_gpt.py's) with the model of lib/model/gpt.ts
+ * (the same as bench/torch_gpt.py's): Adam lr 1e-3, fp32, 1024 tokens per step, median of the timed steps after warm-up.
  *
  * Usage: npm run bench -- [--engine NAME] [--config a,b,c] [--steps N] [--warmup W] [--no-gemm] [--no-sample]
  *                         [--no-train] [--peer] [--rounds R] [--nocache]
@@ -31,7 +31,7 @@ import { generate } from '../../lib/model/sampling';
 
 interface BenchConfig { vocab: number; d: number; L: number; H: number; T: number; B: number }
 
-/** ENGINE.md's configs (identical to the peer's CONFIGS). */
+/** The benchmark's model sizes, small to large (identical to the peer's CONFIGS in bench/torch_gpt.py). */
 export const benchConfigs: Record<string, BenchConfig> = {
   a: { vocab: 2048, d: 64, L: 2, H: 4, T: 64, B: 16 },
   b: { vocab: 4096, d: 128, L: 4, H: 4, T: 64, B: 16 },

@@ -3,7 +3,7 @@
 // offline: Node's headers come from the local installation (nodedir), nothing is ever downloaded.
 // A failed build (no compiler, no headers) prints a warning and exits 0, so that `npm install` still succeeds
 // and the engine falls back to wasm without native kernels. `--strict` (CI) exits 1 instead.
-// Usage: node tools/build-native.js [--strict] [--force]
+// Usage: node tools/native/build-native.js [--strict] [--force]
 // Env: RLHF_SKIP_NATIVE_BUILD=1 skips the build.
 'use strict';
 const fs = require('fs');
@@ -21,7 +21,7 @@ function warn(msg, detail) {
   console.warn(`\n[native] WARNING: the native kernels were not built: ${msg}`);
   if (detail) console.warn(detail);
   console.warn('[native] The workbook still works: the engine falls back to tfjs wasm without native kernels (several times slower).');
-  console.warn('[native] To retry: node tools/build-native.js\n');
+  console.warn('[native] To retry: node tools/native/build-native.js\n');
   process.exit(strict ? 1 : 0);
 }
 

@@ -1,11 +1,11 @@
 /**
- * Parity of the TypeScript GPT with an independent numpy implementation (tools/numpy_gpt.py).
+ * Parity of the TypeScript GPT with an independent numpy implementation (tools/native/numpy_gpt.py).
  *
- *   npx tsx tools/check-numpy-parity.ts [--tol 1e-4] [--keep]
+ *   npx tsx tools/native/check-numpy-parity.ts [--tol 1e-4] [--keep]
  *
  * Builds the workbook's default-size GPT (vocabulary of data/vocab.json, context 64, d 128, 4 layers, 4 heads)
  * with seeded random weights — every weight perturbed, so LayerNorm gains, biases and the MLP's non-linearity
- * all matter — saves it as a checkpoint with lib/checkpoint.ts, computes the logits of two 64-token sequences
+ * all matter — saves it as a checkpoint with lib/io/checkpoint.ts, computes the logits of two 64-token sequences
  * (a corpus paragraph and random ids, EOS and PAD included) on the active engine (RLHF_ENGINE selects one),
  * and asks /usr/bin/python3 + numpy to recompute them from the files alone. Exit status 1 if the largest
  * absolute difference exceeds the tolerance. Needs Debian's python3-numpy (apt-get install -y python3-numpy).

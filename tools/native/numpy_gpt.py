@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """An independent numpy implementation of the workbook's GPT forward pass (GPT-2's architecture).
 
-It reads a checkpoint folder written by lib/checkpoint.ts the way any Python user would: the safetensors
+It reads a checkpoint folder written by lib/io/checkpoint.ts the way any Python user would: the safetensors
 header parsed by hand (8-byte little-endian length, JSON, raw little-endian float32) and the Hugging Face
 fields of config.json. It shares no code with the TypeScript model, so agreement of the logits shows that the
 file format is the standard one and the architecture is the standard GPT-2.
 
-    /usr/bin/python3 tools/numpy_gpt.py CKPT_DIR TOKENS_JSON [EXPECTED_SAFETENSORS] [--tol 1e-4]
+    /usr/bin/python3 tools/native/numpy_gpt.py CKPT_DIR TOKENS_JSON [EXPECTED_SAFETENSORS] [--tol 1e-4]
 
 TOKENS_JSON holds a list of token-id lists (equal lengths). Without EXPECTED_SAFETENSORS the logits are
 printed; with it (a safetensors file holding "logits" [B, T, V]) the script prints the largest absolute

@@ -7,7 +7,7 @@
  * jasmine twice, in two child processes: on the stock wasm backend and on the engine with native kernels.
  * It fails if the native engine has a failing spec that the stock backend does not also fail.
  *
- * Usage: npm run test:tfjs-ops   (or: npx tsx tools/test-tfjs-ops.ts [--engine wasm-native] [--verbose])
+ * Usage: npm run test:tfjs-ops   (or: npx tsx tools/native/test-tfjs-ops.ts [--engine wasm-native] [--verbose])
  * Exit code 0: no new failure; 1: new failures (listed); 2: the run itself broke.
  */
 import { spawnSync } from 'child_process';
@@ -122,11 +122,11 @@ function main(): void {
   const verbose = args.includes('--verbose');
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { nativeKernelNames } = require('../../lib/engine/nativeKernels') as typeof import('../../lib/engine/nativeKernels');
-  // The wasm-native engine also installs the copy-free Identity and same-dtype Cast (lib/wasm-tricks.ts).
+  // The wasm-native engine also installs the copy-free Identity and same-dtype Cast (lib/engine/jsKernels.ts).
   const overridden = [...nativeKernelNames, 'Identity', 'Cast'];
   const missing = overridden.filter((k) => !specsByKernel[k]);
   if (missing.length > 0) {
-    console.error(`no tfjs spec file is mapped for the overridden kernel(s) ${missing.join(', ')} (tools/test-tfjs-ops.ts)`);
+    console.error(`no tfjs spec file is mapped for the overridden kernel(s) ${missing.join(', ')} (tools/native/test-tfjs-ops.ts)`);
     process.exit(2);
   }
   const specFiles = [...new Set(overridden.flatMap((k) => specsByKernel[k]))];

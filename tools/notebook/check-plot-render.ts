@@ -11,7 +11,7 @@ import { runDir } from '../../lib/core/paths';
  * /usr/bin/chromium, fresh profile, every non-file request blocked), and every plot div must contain an
  * `svg.main-svg` with drawn traces. Screenshots go to <run folder>/plot-check/.
  *
- *   npx tsx tools/check-plot-render.ts [executed.ipynb | exported.html]
+ *   npx tsx tools/notebook/check-plot-render.ts [executed.ipynb | exported.html]
  *
  * Default input: <run folder>/notebooks/00_introduction.ipynb (written by the notebook runner).
  * Environment: CHROMIUM (default /usr/bin/chromium), JUPYTER_PYTHON (default /usr/bin/python3).

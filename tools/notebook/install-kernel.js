@@ -5,7 +5,7 @@
 //
 // Where: $JUPYTER_DATA_DIR/kernels if set; otherwise Jupyter's per-user data dir:
 //   Linux: ${XDG_DATA_HOME:-~/.local/share}/jupyter   macOS: ~/Library/Jupyter   Windows: %APPDATA%\jupyter
-// `node tools/install-kernel.js --dir <kernels-dir>` writes somewhere else.
+// `node tools/notebook/install-kernel.js --dir <kernels-dir>` writes somewhere else.
 
 const os = require('os');
 const path = require('path');

@@ -2,14 +2,14 @@
 'use strict';
 // The workbook's Jupyter kernel: tslab started from the repository root, so that tslab's root dir is the
 // repository and notebooks import the library as `./lib/...`. Started by Jupyter (kernel.json) and by
-// tools/run-notebooks.ts with: node tools/kernel.js --config-path <connection-file>.
+// tools/notebook/run-notebooks.ts with: node tools/notebook/kernel.js --config-path <connection-file>.
 
 const path = require('path');
 
 const i = process.argv.indexOf('--config-path');
 const configPath = i >= 0 ? process.argv[i + 1] : undefined;
 if (!configPath) {
-  console.error('usage: node tools/kernel.js --config-path <connection-file.json>');
+  console.error('usage: node tools/notebook/kernel.js --config-path <connection-file.json>');
   process.exit(2);
 }
 const absConfig = path.resolve(configPath); // resolve before chdir: Jupyter may pass a relative path

@@ -1,4 +1,4 @@
-/** Types of tools/kernelspec.js (plain JavaScript because it runs during npm install). */
+/** Types of tools/notebook/kernelspec.js (plain JavaScript because it runs during npm install). */
 export declare const repoRoot: string;
 export declare const kernelName: string;
 export declare const projectJupyterPath: string;

@@ -1,6 +1,6 @@
 'use strict';
-// The workbook's Jupyter kernel spec, shared by tools/postinstall.js (project-local copy under .jupyter/,
-// used through JUPYTER_PATH) and tools/install-kernel.js (a copy in the user's own Jupyter).
+// The workbook's Jupyter kernel spec, shared by tools/commands/postinstall.js (project-local copy under .jupyter/,
+// used through JUPYTER_PATH) and tools/notebook/install-kernel.js (a copy in the user's own Jupyter).
 // Plain JavaScript on purpose: it runs during `npm install`, before anything is compiled.
 
 const fs = require('fs');
@@ -12,7 +12,7 @@ const repoRoot = path.resolve(__dirname, '..', '..');
 /** Name under which Jupyter knows the kernel; notebooks name it in metadata.kernelspec.name. */
 const kernelName = 'rlhf-tslab';
 
-/** The kernel.json contents: node (absolute path) starting tools/kernel.js with Jupyter's connection file. */
+/** The kernel.json contents: node (absolute path) starting tools/notebook/kernel.js with Jupyter's connection file. */
 function kernelSpec() {
   return {
     argv: [process.execPath, path.join(repoRoot, 'tools', 'notebook', 'kernel.js'), '--config-path', '{connection_file}'],

@@ -11,7 +11,7 @@ import { cellSource, formatNotebook, Notebook, NotebookOutput, readNotebook, toL
  * repository root) per notebook, code cells in order, stopping at the first failing cell. Executed copies go
  * to <run folder>/notebooks/<name>.ipynb.
  *
- *   npx tsx tools/run-notebooks.ts [notebook.ipynb ...] [--timeout SECONDS] [--echo]
+ *   npx tsx tools/notebook/run-notebooks.ts [notebook.ipynb ...] [--timeout SECONDS] [--echo]
  *
  * Without paths it runs every notebooks/*.ipynb in name order. The kernel inherits the environment, so
  * RLHF_SMOKE=1 (smoke mode) and RLHF_RUN_DIR reach the notebooks. The last line is
@@ -286,7 +286,7 @@ export function parseArgs(argv: string[]): { files: string[]; timeoutSeconds: nu
     } else if (a === '--echo') {
       echo = true;
     } else if (a.startsWith('--')) {
-      throw new Error(`unknown option ${a}\nusage: tsx tools/run-notebooks.ts [notebook.ipynb ...] [--timeout SECONDS] [--echo]`);
+      throw new Error(`unknown option ${a}\nusage: tsx tools/notebook/run-notebooks.ts [notebook.ipynb ...] [--timeout SECONDS] [--echo]`);
     } else {
       files.push(path.resolve(a));
     }

@@ -1,6 +1,6 @@
 // The ranking page's script (plain browser JavaScript, no build step). It asks the server for the next prompt,
 // lets the person rate every reply 1–7 on three criteria and order the replies (ties allowed), and posts the
-// result; the server validates it and appends it to the rankings file (see lib/rankingServer.ts).
+// result; the server validates it and appends it to the rankings file (see lib/labels/rankingServer.ts).
 (function () {
   'use strict';
 
