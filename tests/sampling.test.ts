@@ -85,8 +85,8 @@ test('pickToken: greedy takes the argmax; top-k 1 is greedy; top-p keeps the sma
 
 test('bad sampling settings are refused', () => {
   const m = new GPT(tiny, { seed: 16 });
-  assert.throws(() => generate(m, [[1]], EOS, { temperature: 0 }), /temperature must be > 0/);
-  assert.throws(() => generate(m, [[1]], EOS, { topP: 0 }), /topP must be in/);
+  assert.throws(() => generate(m, [[1]], EOS, { temperature: 0 }), /SamplingConfig\.temperature must be a number in \(0, ∞\), got 0/);
+  assert.throws(() => generate(m, [[1]], EOS, { topP: 0 }), /SamplingConfig\.topP must be a number in \(0, 1\]/);
   assert.throws(() => generate(m, [[]], EOS, {}), /prompt 0 is empty/);
   assert.throws(() => generate(m, [new Array(24).fill(1)], EOS, {}), /no room in the context/);
   m.dispose();
