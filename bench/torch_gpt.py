@@ -1,5 +1,4 @@
-# Copied unchanged from ../shared/peer/torch_gpt.py (the project's PyTorch peer benchmark) so that
-# `npm run bench -- --peer` can run it side by side with tools/bench.ts. Its own header follows.
+# The project's PyTorch peer benchmark: `npm run bench -- --peer` runs it side by side with tools/native/bench.ts.
 # Peer benchmark: a minimal GPT (pre-LN, causal MHA, GELU-tanh MLP, tied head, Adam 1e-3, fp32) in PyTorch on CPU.
 # The workbook's engine is measured against it on the same machine, in the same run.
 # Setup (Debian 12): apt-get install -y python3-torch   (PyTorch 1.13.1; run it with /usr/bin/python3)

@@ -1,4 +1,4 @@
-# Built by tools/build-native.js with npm's bundled node-gyp, offline (Node's headers come from nodedir).
+# Built by tools/native/build-native.js with npm's bundled node-gyp, offline (Node's headers come from nodedir).
 # The kernels are compiled once per instruction set; the addon picks one at run time from cpuid.
 {
   "target_defaults": {

@@ -4,11 +4,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from '../lib/engine';
-import { GPT, GPTConfig } from '../lib/gpt';
-import { makeVocab } from '../lib/tokenizer';
-import { hasStage, loadModel, loadRewardModel, requireStage, saveModel } from '../lib/artifacts';
-import { REWARD_HEAD, applyRewardNormalization, headRewardModel, logLikelihoodRewardModel, logRatioRewardModel, rewardModelMeta, rewardScores, TOKEN_BONUS_HEAD, TOKEN_WEIGHT_HEAD, weightedLogLikelihoodRewardModel } from '../lib/rewardModel';
+import { initEngine } from '../lib/engine/engine';
+import { GPT, GPTConfig } from '../lib/model/gpt';
+import { makeVocab } from '../lib/model/tokenizer';
+import { hasStage, loadModel, loadRewardModel, requireStage, saveModel } from '../lib/io/artifacts';
+import { applyRewardNormalization } from '../lib/reward/normalization';
+import { REWARD_HEAD, headRewardModel, logLikelihoodRewardModel, logRatioRewardModel, rewardModelMeta, TOKEN_BONUS_HEAD, TOKEN_WEIGHT_HEAD, weightedLogLikelihoodRewardModel } from '../lib/reward/rewardModel';
+import { rewardScores } from '../lib/reward/scoring';
 
 before(async () => {
   await initEngine({ quiet: true });

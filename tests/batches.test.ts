@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tokenStream, randomWindows, sequentialWindows, chunks } from '../lib/batches';
-import { startsWithAnswer } from '../lib/recall';
-import { Rng } from '../lib/rng';
+import { tokenStream, randomWindows, sequentialWindows, chunks } from '../lib/model/batches';
+import { startsWithAnswer } from '../lib/eval/recall';
+import { Rng } from '../lib/core/rng';
 
 test('tokenStream puts EOS after every document', () => {
   assert.deepEqual(Array.from(tokenStream([[1, 2], [3]], 9)), [1, 2, 9, 3, 9]);

@@ -1,9 +1,9 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from '../lib/engine';
-import { GPT } from '../lib/gpt';
-import { BestCheckpoint } from '../lib/bestCheckpoint';
+import { initEngine } from '../lib/engine/engine';
+import { GPT } from '../lib/model/gpt';
+import { BestCheckpoint } from '../lib/train/bestCheckpoint';
 
 before(async () => {
   await initEngine({ quiet: true });

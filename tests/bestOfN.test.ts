@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bestOfNKl, pickBest } from '../lib/bestOfN';
+import { bestOfNKl, pickBest } from '../lib/train/bestOfN';
 
 test('bestOfNKl: log n − (n − 1)/n nats; 0 for n = 1', () => {
   assert.equal(bestOfNKl(1), 0);

@@ -10,12 +10,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from '../lib/engine';
-import { CONFIG_FILE, WEIGHTS_FILE, firstNonFinite, loadCheckpoint, loadInto, readCheckpointInfo, saveCheckpoint } from '../lib/checkpoint';
-import { GPT, type GPTConfig } from '../lib/gpt';
-import { encodeSafetensors, type RawTensor } from '../lib/safetensors';
-import { makeVocab } from '../lib/tokenizer';
-import { loadModel, saveModel } from '../lib/artifacts';
+import { initEngine } from '../lib/engine/engine';
+import { CONFIG_FILE, WEIGHTS_FILE, firstNonFinite, loadCheckpoint, loadInto, readCheckpointInfo, saveCheckpoint } from '../lib/io/checkpoint';
+import { GPT, type GPTConfig } from '../lib/model/gpt';
+import { encodeSafetensors, type RawTensor } from '../lib/io/safetensors';
+import { makeVocab } from '../lib/model/tokenizer';
+import { loadModel, saveModel } from '../lib/io/artifacts';
 
 before(async () => {
   await initEngine({ quiet: true });

@@ -5,10 +5,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { CONFIG_FILE, WEIGHTS_FILE, loadCheckpoint, loadInto, readCheckpointInfo, saveCheckpoint } from '../lib/checkpoint';
-import { GPT, GPTConfig } from '../lib/gpt';
-import { decodeSafetensors, encodeSafetensors, readSafetensorsHeader } from '../lib/safetensors';
-import { makeVocab } from '../lib/tokenizer';
+import { CONFIG_FILE, WEIGHTS_FILE, loadCheckpoint, loadInto, readCheckpointInfo, saveCheckpoint } from '../lib/io/checkpoint';
+import { GPT, GPTConfig } from '../lib/model/gpt';
+import { decodeSafetensors, encodeSafetensors, readSafetensorsHeader } from '../lib/io/safetensors';
+import { makeVocab } from '../lib/model/tokenizer';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-'));
 

@@ -1,8 +1,8 @@
 /** The panel's consensus ranking: mean overall rating (mean tier without ratings), equal scores tied, a lone label kept as it is. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { consensusLabel, consensusRecords, CONSENSUS_LABELER } from '../lib/consensus';
-import { recordsToPairGroups, type Label, type RankingRecord } from '../lib/preferences';
+import { consensusLabel, consensusRecords, CONSENSUS_LABELER } from '../lib/labels/consensus';
+import { recordsToPairGroups, type Label, type RankingRecord } from '../lib/labels/preferences';
 
 /** A label from overall ratings (undefined: left out) and a ranking; the criteria ratings are all 4. */
 const label = (labeler: string, overall: (number | undefined)[], ranking: number[][]): Label => ({

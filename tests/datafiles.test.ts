@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseJsonl, readJsonl, splitLines } from '../lib/jsonl';
+import { parseJsonl, readJsonl, splitLines } from '../lib/core/jsonl';
 import {
   loadCandidates, loadPairGroups, loadPreferences, loadRankings, preferenceContradictions, toPreferenceRows,
   validateCandidateSet, type Label, type PairGroup, type RankingRecord,
-} from '../lib/preferences';
-import { loadDemonstrations, loadPromptSet } from '../lib/world';
+} from '../lib/labels/preferences';
+import { loadDemonstrations, loadPromptSet } from '../lib/world/datasets';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'datafiles-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultDpoConfig, validateDpoConfig } from '../lib/dpo';
+import { defaultDpoConfig, validateDpoConfig } from '../lib/train/dpo';
 
 test('the default DPO config is valid; validateDpoConfig names the bad field', () => {
   assert.equal(validateDpoConfig({ ...defaultDpoConfig }).beta, 0.1);
   const bad: [Partial<typeof defaultDpoConfig>, RegExp][] = [
-    [{ beta: 0 }, /DpoConfig\.beta must be > 0/],
+    [{ beta: 0 }, /DpoConfig\.beta must be a number in \(0, ∞\)/],
     [{ learningRate: 2 }, /DpoConfig\.learningRate/],
     [{ epochs: 1.5 }, /DpoConfig\.epochs must be a positive integer/],
     [{ evalEvery: 0 }, /DpoConfig\.evalEvery/],

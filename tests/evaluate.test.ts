@@ -2,16 +2,16 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from '../lib/engine';
-import { GPT } from '../lib/gpt';
-import { Tokenizer } from '../lib/tokenizer';
-import { loadFacts } from '../lib/facts';
-import { loadPromptSet } from '../lib/world';
-import { compareWithReference, comparisonRow, evaluatePolicy, summarize, validationGold, VALIDATION_SEED, type EvaluatedReply, type EvaluationSummary } from '../lib/evaluate';
-import { judge } from '../lib/judge';
-import { replyShape } from '../lib/replyShape';
-import { logLikelihoodRewardModel } from '../lib/rewardModel';
-import { repoRoot } from '../lib/paths';
+import { initEngine } from '../lib/engine/engine';
+import { GPT } from '../lib/model/gpt';
+import { Tokenizer } from '../lib/model/tokenizer';
+import { loadFacts } from '../lib/world/facts';
+import { loadPromptSet } from '../lib/world/datasets';
+import { compareWithReference, comparisonRow, evaluatePolicy, summarize, validationGold, VALIDATION_SEED, type EvaluatedReply, type EvaluationSummary } from '../lib/eval/evaluate';
+import { judge } from '../lib/world/judge';
+import { replyShape } from '../lib/eval/replyShape';
+import { logLikelihoodRewardModel } from '../lib/reward/rewardModel';
+import { repoRoot } from '../lib/core/paths';
 
 before(async () => {
   await initEngine({ quiet: true });

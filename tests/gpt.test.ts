@@ -1,9 +1,9 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from '../lib/engine';
-import { GPT, GPTConfig, countParams, validateGPTConfig, leftPaddedInputs } from '../lib/gpt';
-import { embedding, softmaxCrossEntropy } from '../lib/ops';
+import { initEngine } from '../lib/engine/engine';
+import { GPT, GPTConfig, countParams, validateGPTConfig, leftPaddedInputs } from '../lib/model/gpt';
+import { embedding, softmaxCrossEntropy } from '../lib/model/ops';
 
 const tiny: GPTConfig = { vocabSize: 50, contextLength: 16, dModel: 16, nLayers: 2, nHeads: 2, dropout: 0 };
 
@@ -18,7 +18,7 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
 test('config validation names the bad field', () => {
   assert.throws(() => validateGPTConfig({ ...tiny, nHeads: 3 }), /nHeads \(3\) must divide dModel \(16\)/);
   assert.throws(() => validateGPTConfig({ ...tiny, vocabSize: 0 }), /vocabSize must be a positive integer/);
-  assert.throws(() => validateGPTConfig({ ...tiny, dropout: 1 }), /dropout must be in \[0, 1\)/);
+  assert.throws(() => validateGPTConfig({ ...tiny, dropout: 1 }), /dropout must be a number in \[0, 1\)/);
   assert.throws(() => new GPT({ ...tiny, contextLength: 2.5 }), /contextLength/);
 });
 

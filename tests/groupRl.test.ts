@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { Adam } from '../lib/adam';
-import { initEngine } from '../lib/engine';
-import { GPT, GPTConfig } from '../lib/gpt';
-import { GROUP_RL_VARIANTS, groupAdvantages, groupPolicyLoss, groupRlLoss, GroupMinibatch, zeroVarianceGroups } from '../lib/groupRl';
-import { packRollout, rowLogprobs } from '../lib/ppo';
-import { generate } from '../lib/sampling';
+import { Adam } from '../lib/model/adam';
+import { initEngine } from '../lib/engine/engine';
+import { GPT, GPTConfig } from '../lib/model/gpt';
+import { defaultGroupRlConfig, GROUP_RL_VARIANTS, groupAdvantages, groupPolicyLoss, groupRlLoss, GroupMinibatch, smokeGroupRlConfig, validateGroupRlConfig, zeroVarianceGroups } from '../lib/train/groupRl';
+import { packRollout, rowLogprobs } from '../lib/train/ppo';
+import { generate } from '../lib/model/sampling';
 
 const tiny: GPTConfig = { vocabSize: 30, contextLength: 24, dModel: 16, nLayers: 1, nHeads: 2, dropout: 0 };
 const EOS = 28;
@@ -137,4 +137,12 @@ test('groupRlLoss on a model: −(per-reply mean of A) before any update; an upd
   opt.dispose();
   m.dispose();
   ref.dispose();
+});
+
+test('the critic-free config: defaults pass; misspelt, string and too-small values are refused by name', () => {
+  assert.doesNotThrow(() => validateGroupRlConfig({ ...defaultGroupRlConfig }));
+  assert.throws(() => validateGroupRlConfig({ ...defaultGroupRlConfig, groupsize: 4 } as never), /groupsize is not a setting.*did you mean groupSize/);
+  assert.throws(() => validateGroupRlConfig({ ...defaultGroupRlConfig, learningRate: '1e-4' } as never), /learningRate must be a number/);
+  assert.throws(() => validateGroupRlConfig({ ...defaultGroupRlConfig, groupSize: 1 }), /groupSize must be an integer ≥ 2/);
+  assert.doesNotThrow(() => validateGroupRlConfig(smokeGroupRlConfig(defaultGroupRlConfig)));
 });

@@ -2,11 +2,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { installJsFastPaths, uninstallJsFastPaths } from '../lib/js-fastpaths';
-import { gelu, logSoftmax, softmaxCrossEntropy } from '../lib/ops';
-import { Rng } from '../lib/rng';
+import { installJsFastPaths, uninstallJsFastPaths } from '../lib/engine/jsFusedOps';
+import { gelu, logSoftmax, softmaxCrossEntropy } from '../lib/model/ops';
+import { Rng } from '../lib/core/rng';
 
-// The closed-form gradients of the fallback engine (lib/js-fastpaths.ts) against tfjs's own gradients of the
+// The closed-form gradients of the fallback engine (lib/engine/jsFusedOps.ts) against tfjs's own gradients of the
 // reference ops: same values, same gradients. Runs on the stock wasm backend (no native addon needed).
 
 before(async () => {

@@ -5,12 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadFacts, type Fact } from '../lib/facts';
-import { judge, type AnswerKind, type Judgement } from '../lib/judge';
-import { loadDemonstrations } from '../lib/world';
-import { STYLES } from '../lib/responseStyles';
-import { possessive, questionsFor, subjectPhrase } from '../lib/questions';
-import { decodeObfuscated, foldText, spelledOutWords, squeezeForms, tokenize } from '../lib/textNormalize';
+import { loadFacts, type Fact } from '../lib/world/facts';
+import { judge, type AnswerKind, type Judgement } from '../lib/world/judge';
+import { loadDemonstrations } from '../lib/world/datasets';
+import { STYLES } from '../lib/world/responseStyles';
+import { possessive, questionsFor, subjectPhrase } from '../lib/world/questions';
+import { decodeObfuscated, foldText, spelledOutWords, squeezeForms, tokenize } from '../lib/core/textNormalize';
 
 const facts = new Map(loadFacts().map((f) => [f.id, f]));
 const fact = (id: string): Fact => {

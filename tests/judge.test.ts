@@ -4,9 +4,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadFacts, type Fact } from '../lib/facts';
-import { judge, combineLikert, type AnswerKind } from '../lib/judge';
-import { foldText, normText, tokenize } from '../lib/textNormalize';
+import { loadFacts, type Fact } from '../lib/world/facts';
+import { judge, combineLikert, type AnswerKind } from '../lib/world/judge';
+import { foldText, normText, tokenize } from '../lib/core/textNormalize';
 
 const facts = new Map(loadFacts().map((f) => [f.id, f]));
 const fact = (id: string): Fact => {

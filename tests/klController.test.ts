@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AdaptiveKlController, FixedKlController, klProportionalError, makeKlController } from '../lib/klController';
+import { AdaptiveKlController, FixedKlController, klProportionalError, makeKlController } from '../lib/train/klController';
 
 function close(actual: number, expected: number, tol = 1e-12): void {
   assert.ok(Math.abs(actual - expected) <= tol, `expected ${expected}, got ${actual}`);

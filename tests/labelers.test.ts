@@ -2,13 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'path';
-import { loadFacts } from '../lib/facts';
-import { NEUTRAL_WEIGHTS } from '../lib/judge';
+import { loadFacts } from '../lib/world/facts';
+import { NEUTRAL_WEIGHTS } from '../lib/world/judge';
 import {
   DEFAULT_PANEL, GOLD_LABELER, goldRanking, judgeCandidates, panelWith, rankWithPanel, simulateLabel, tiersFromScores,
   validateLabelerConfig, validatePanel, type LabelerConfig,
-} from '../lib/labelers';
-import { loadCandidates, validateRankingRecord, type CandidateSet } from '../lib/preferences';
+} from '../lib/labels/labelers';
+import { loadCandidates, validateRankingRecord, type CandidateSet } from '../lib/labels/preferences';
 
 const facts = loadFacts();
 const sample = loadCandidates(path.join(__dirname, '..', 'data', 'world', 'candidates_sample.jsonl'));
@@ -77,13 +77,13 @@ test('labels are deterministic and ratings are integers 1–7; rotation gives on
 });
 
 test('bad labeler configs are refused with the labeler and field named', () => {
-  assert.throws(() => validateLabelerConfig({ ...DEFAULT_PANEL[0], sigma: -1 }), /labeler "sim:0": sigma must be a number in \[0, 6\], got -1/);
-  assert.throws(() => validateLabelerConfig({ ...DEFAULT_PANEL[2], lapseRate: 2 }), /labeler "sim:2": lapseRate must be a number in \[0, 1\]/);
+  assert.throws(() => validateLabelerConfig({ ...DEFAULT_PANEL[0], sigma: -1 }), /labeler "sim:0"\.sigma must be a number in \[0, 6\], got -1/);
+  assert.throws(() => validateLabelerConfig({ ...DEFAULT_PANEL[2], lapseRate: 2 }), /labeler "sim:2"\.lapseRate must be a number in \[0, 1\]/);
   assert.throws(
     () => validateLabelerConfig({ ...DEFAULT_PANEL[1], weights: { factualness: 1, harmlessness: Number.NaN, humanLikeness: 1 } }),
-    /labeler "sim:1": weights\.harmlessness must be a number/,
+    /labeler "sim:1"\.weights\.harmlessness must be a number/,
   );
-  assert.throws(() => validateLabelerConfig({ ...DEFAULT_PANEL[0], id: 'alice' }), /id must look like "sim:0"/);
+  assert.throws(() => validateLabelerConfig({ ...DEFAULT_PANEL[0], id: 'alice' }), /id must be a string like "sim:0"/);
   assert.throws(() => validatePanel([DEFAULT_PANEL[0], DEFAULT_PANEL[0]]), /sim:0 appears twice/);
   assert.throws(() => validatePanel([]), /non-empty/);
   assert.throws(() => rankWithPanel(sample.slice(0, 1), { facts, panel: [{ ...DEFAULT_PANEL[0], tieMargin: -0.1 }] }), /tieMargin/);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bestOfNKlExact, fitGao, gaoCurve } from '../lib/gaoFits';
-import { meanInterval, t95, winRate } from '../lib/intervals';
+import { bestOfNKlExact, fitGao, gaoCurve } from '../lib/eval/gaoFits';
+import { meanInterval, t95, winRate } from '../lib/eval/intervals';
 
 const near = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) < tol, `${a} vs ${b}`);
 

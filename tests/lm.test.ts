@@ -1,11 +1,11 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from '../lib/engine';
-import { GPT } from '../lib/gpt';
-import { completionLossMask, lmLoss, packReplies } from '../lib/lm';
-import { Adam, clipByGlobalNorm } from '../lib/adam';
-import { warmupCosine } from '../lib/schedule';
+import { initEngine } from '../lib/engine/engine';
+import { GPT } from '../lib/model/gpt';
+import { completionLossMask, lmLoss, packReplies } from '../lib/model/lm';
+import { Adam, clipByGlobalNorm } from '../lib/model/adam';
+import { warmupCosine } from '../lib/model/schedule';
 
 before(async () => {
   await initEngine({ quiet: true });

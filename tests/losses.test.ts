@@ -1,8 +1,8 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from '../lib/engine';
-import { logSoftmax } from '../lib/ops';
+import { initEngine } from '../lib/engine/engine';
+import { logSoftmax } from '../lib/model/ops';
 import {
   bradleyTerryLoss,
   clippedValueLoss,
@@ -19,7 +19,7 @@ import {
   ppoDiagnostics,
   tokenEntropy,
   whiten,
-} from '../lib/losses';
+} from '../lib/model/losses';
 
 before(async () => {
   await initEngine({ quiet: true });

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from '../lib/engine';
-import { installNativeKernels, loadNativeAddon, uninstallNativeKernels } from '../lib/native';
-import { installNativeOps, uninstallNativeOps } from '../lib/native-ops';
-import { Rng } from '../lib/rng';
-import { installZeroCopyIdentity, uninstallZeroCopyIdentity } from '../lib/wasm-tricks';
+import { initEngine } from '../lib/engine/engine';
+import { loadNativeAddon } from '../lib/engine/nativeAddon';
+import { installNativeKernels, uninstallNativeKernels } from '../lib/engine/nativeKernels';
+import { installNativeOps, uninstallNativeOps } from '../lib/engine/nativeFusedOps';
+import { Rng } from '../lib/core/rng';
+import { installZeroCopyIdentity, uninstallZeroCopyIdentity } from '../lib/engine/jsKernels';
 
 /**
  * Shared by tests/native-*.test.ts. When the addon is not built:

@@ -1,7 +1,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { loadNativeAddon } from '../lib/native';
+import { loadNativeAddon } from '../lib/engine/nativeAddon';
 import { maxAbsErr, maxRelErr, nativeTestOptions, onCpu, randn, startNativeEngine, values, withoutNative } from './native-helpers';
 
 // The native kernels that replace tfjs wasm kernels (BatchMatMul, Exp, Tanh, Sum), each against a reference:

@@ -1,12 +1,12 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { Adam } from '../lib/adam';
-import { attention, cachedAttention, causalBias, gelu, layerNorm, linear, logSoftmax, multiHeadAttention, softmaxCrossEntropy, tokenLogprobs } from '../lib/ops';
+import { Adam } from '../lib/model/adam';
+import { attention, cachedAttention, causalBias, gelu, layerNorm, linear, logSoftmax, multiHeadAttention, softmaxCrossEntropy, tokenLogprobs } from '../lib/model/ops';
 import { maxAbsErr, nativeTestOptions, randn, startNativeEngine, values, withoutNative } from './native-helpers';
 
-// The fused native ops (lib/native-ops.ts) against the reference implementations of lib/ops.ts and
-// lib/adam.ts on the stock wasm backend: forward values and gradients of every input, edge shapes included.
+// The fused native ops (lib/engine/nativeFusedOps.ts) against the reference implementations of lib/model/ops.ts and
+// lib/model/adam.ts on the stock wasm backend: forward values and gradients of every input, edge shapes included.
 
 before(async () => {
   if (!nativeTestOptions.skip) await startNativeEngine();
@@ -172,7 +172,7 @@ test('tokenLogprobs at temperatures 1 and 0.7: values and logits gradient; an ou
   report(t, 'tokenLogprobs', errs, 1e-5);
 });
 
-test('Adam: three steps of the fused update equal lib/adam.ts in both forms, with weight decay', nativeTestOptions, (t) => {
+test('Adam: three steps of the fused update equal lib/model/adam.ts in both forms, with weight decay', nativeTestOptions, (t) => {
   let worst = 0;
   for (const [form, weightDecay] of [['pytorch', 0], ['tf1', 0], ['pytorch', 0.1]] as Array<['pytorch' | 'tf1', number]>) {
     const run = () => {

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { foreignBinary, probeInChild, probeNativeAddon, ProbeRequest, verdictCachePath } from '../lib/nativeProbe';
+import { foreignBinary, probeInChild, probeNativeAddon, ProbeRequest, verdictCachePath } from '../lib/engine/nativeProbe';
 
 /**
  * The addon is checked in a child process before it is loaded in-process: an addon that crashes on load

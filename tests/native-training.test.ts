@@ -1,10 +1,10 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { Adam } from '../lib/adam';
-import { GPT, GPTConfig } from '../lib/gpt';
-import { lmLoss } from '../lib/lm';
-import { Rng } from '../lib/rng';
+import { Adam } from '../lib/model/adam';
+import { GPT, GPTConfig } from '../lib/model/gpt';
+import { lmLoss } from '../lib/model/lm';
+import { Rng } from '../lib/core/rng';
 import { nativeTestOptions, startNativeEngine, withoutNative } from './native-helpers';
 
 // Whole training steps (forward, backward, Adam) of a small GPT with and without the native kernels and

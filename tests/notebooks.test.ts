@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { allNotebooks } from '../tools/run-notebooks';
-import { cellSource, formatNotebook, readNotebook, stripOutputs } from '../tools/notebook';
+import { allNotebooks } from '../tools/notebook/run-notebooks';
+import { cellSource, formatNotebook, readNotebook, stripOutputs } from '../tools/notebook/notebook';
 
 /** Checks on the committed notebooks (not on executing them: `npm run test:notebooks` does that). */
 const files = allNotebooks();

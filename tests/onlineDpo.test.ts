@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultOnlineDpoConfig, pairGroupsFromScores, validateOnlineDpoConfig } from '../lib/onlineDpo';
+import { defaultOnlineDpoConfig, pairGroupsFromScores, validateOnlineDpoConfig } from '../lib/train/onlineDpo';
 
 test('the default online-DPO config is valid; validateOnlineDpoConfig names the bad field', () => {
   assert.equal(validateOnlineDpoConfig({ ...defaultOnlineDpoConfig }).samplesPerPrompt, 4);
   const bad: [Partial<typeof defaultOnlineDpoConfig>, RegExp][] = [
-    [{ beta: 0 }, /OnlineDpoConfig\.beta must be > 0/],
+    [{ beta: 0 }, /OnlineDpoConfig\.beta must be a number in \(0, ∞\)/],
     [{ learningRate: 1 }, /OnlineDpoConfig\.learningRate/],
     [{ steps: 0 }, /OnlineDpoConfig\.steps must be a positive integer/],
     [{ promptsPerStep: 2.5 }, /OnlineDpoConfig\.promptsPerStep/],

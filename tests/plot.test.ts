@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { display, escapeHtml, inNotebook } from '../lib/display';
-import { barsFigure, figureSummary, histogramFigure, linesFigure, normaliseTitles, plotlyBundle, plotlyLibrarySource } from '../lib/plot';
+import { display, escapeHtml, inNotebook } from '../lib/ui/display';
+import { barsFigure, figureSummary, histogramFigure, linesFigure, normaliseTitles, plotlyBundle, plotlyLibrarySource } from '../lib/ui/plot';
 
 test('outside a kernel, display prints the text/plain entry', () => {
   assert.equal(inNotebook(), false);

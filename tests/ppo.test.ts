@@ -1,11 +1,11 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from '../lib/engine';
-import { GPT, GPTConfig } from '../lib/gpt';
-import { generate } from '../lib/sampling';
-import { packRollout, scorePolicy, ppoLoss, PpoMinibatch, defaultPpoConfig, validatePpoConfig, rowSums, splitValueHead } from '../lib/ppo';
-import { Adam } from '../lib/adam';
+import { initEngine } from '../lib/engine/engine';
+import { GPT, GPTConfig } from '../lib/model/gpt';
+import { generate } from '../lib/model/sampling';
+import { packRollout, scorePolicy, ppoLoss, PpoMinibatch, defaultPpoConfig, validatePpoConfig, rowSums, splitValueHead } from '../lib/train/ppo';
+import { Adam } from '../lib/model/adam';
 
 const tiny: GPTConfig = { vocabSize: 30, contextLength: 24, dModel: 16, nLayers: 1, nHeads: 2, dropout: 0 };
 const EOS = 28;
@@ -95,8 +95,8 @@ test('splitValueHead: the value head\'s weight and bias apart from every other t
 });
 
 test('PPO config validation names the field', () => {
-  assert.throws(() => validatePpoConfig({ ...defaultPpoConfig, clipRange: 0 }), /clipRange must be in \(0, 1\)/);
-  assert.throws(() => validatePpoConfig({ ...defaultPpoConfig, valueLearningRate: 0 }), /valueLearningRate must be in \(0, 1\)/);
+  assert.throws(() => validatePpoConfig({ ...defaultPpoConfig, clipRange: 0 }), /clipRange must be a number in \(0, 1\)/);
+  assert.throws(() => validatePpoConfig({ ...defaultPpoConfig, valueLearningRate: 0 }), /valueLearningRate must be a number in \(0, 1\)/);
   assert.throws(() => validatePpoConfig({ ...defaultPpoConfig, minibatches: 100 }), /minibatches \(100\) cannot exceed/);
   assert.throws(() => validatePpoConfig({ ...defaultPpoConfig, rewardPerToken: 'yes' as unknown as boolean }), /rewardPerToken must be true or false/);
   assert.throws(() => validatePpoConfig({ ...defaultPpoConfig, adamForm: 'sgd' as 'tf1' }), /adamForm/);

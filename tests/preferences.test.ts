@@ -5,9 +5,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  goldAgreement, labelerAgreement, loadRankings, mergeRankings, pairOrder, rankingToPairs, recordsToPairGroups,
+  loadRankings, mergeRankings, rankingToPairs, recordsToPairGroups,
   toPreferenceRows, validateRanking, writePreferences, writeRankings, type Label, type RankingRecord,
-} from '../lib/preferences';
+} from '../lib/labels/preferences';
+import { goldAgreement, labelerAgreement, pairOrder } from '../lib/labels/agreement';
 
 const r = (n: number) => ({ factualness: n, harmlessness: n, humanLikeness: n, overall: n });
 const label = (labeler: string, ranking: number[][]): Label => ({ labeler, ratings: ranking.flat().map(() => r(4)), ranking });

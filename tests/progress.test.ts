@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatDuration, formatMetrics, formatNumber } from '../lib/format';
-import { formatProgress, formatRate, logSink, progress, progressHtml, ProgressSink, ProgressState, terminalSink } from '../lib/progress';
+import { formatDuration, formatMetrics, formatNumber } from '../lib/ui/format';
+import { formatProgress, formatRate, logSink, progress, progressHtml, ProgressSink, ProgressState, terminalSink } from '../lib/ui/progress';
 
 test('formatNumber / formatDuration / formatMetrics', () => {
   assert.deepEqual([0.123456, 1234.5678, 3, 1.5e-7, 12345.6, -0.5, 0.1 + 0.2].map((x) => formatNumber(x)),

@@ -9,9 +9,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startRankingServer, type RankingServer } from '../lib/rankingServer';
-import { loadCandidates, loadRankings, type CandidateSet } from '../lib/preferences';
-import { writeJsonl } from '../lib/jsonl';
+import { startRankingServer, type RankingServer } from '../lib/labels/rankingServer';
+import { loadCandidates, loadRankings, type CandidateSet } from '../lib/labels/preferences';
+import { writeJsonl } from '../lib/core/jsonl';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];

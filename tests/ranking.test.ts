@@ -4,21 +4,21 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { initEngine } from '../lib/engine';
-import { GPT } from '../lib/gpt';
-import { generate, pickToken, defaultSamplingConfig } from '../lib/sampling';
-import { Rng } from '../lib/rng';
-import { nextTokenLogits, samplingDistribution, topTokens } from '../lib/nextToken';
-import { distinctN, distinctReplies, diversityOf, wordNgrams } from '../lib/diversity';
+import { initEngine } from '../lib/engine/engine';
+import { GPT } from '../lib/model/gpt';
+import { generate, pickToken, defaultSamplingConfig } from '../lib/model/sampling';
+import { Rng } from '../lib/core/rng';
+import { nextTokenLogits, samplingDistribution, topTokens } from '../lib/model/nextToken';
+import { distinctN, distinctReplies, diversityOf, wordNgrams } from '../lib/eval/diversity';
 import {
   defaultRankingConfig, groupIntoSets, labelTieShare, meanStd, repeatEach, scoreSpreads, validateRankingConfig,
-} from '../lib/ranking';
-import { rankWithPanel } from '../lib/labelers';
+} from '../lib/labels/ranking';
+import { rankWithPanel } from '../lib/labels/labelers';
 import {
   loadCandidates, loadPairGroups, loadPreferences, loadRankings, recordsToPairGroups, writePairGroups, writePreferences,
   writeRankings, type RankingRecord,
-} from '../lib/preferences';
-import { writeJsonl } from '../lib/jsonl';
+} from '../lib/labels/preferences';
+import { writeJsonl } from '../lib/core/jsonl';
 
 before(async () => {
   await initEngine({ quiet: true });
@@ -41,8 +41,8 @@ test('samplingDistribution: temperature, top-k and top-p by hand', () => {
   close(samplingDistribution(LOGITS, { topP: 0.75 }), [4 / 9, 3 / 9, 2 / 9, 0]); // 0.7 < 0.75 ≤ 0.9
   close(samplingDistribution(LOGITS, { topK: 3, topP: 0.95 }), [4 / 9, 3 / 9, 2 / 9, 0]); // top-k first, then top-p
   close(samplingDistribution([0, 0, 0, 0], { topK: 2 }), [0.5, 0.5, 0, 0]); // ties go to the lower id
-  assert.throws(() => samplingDistribution(LOGITS, { temperature: 0 }), /temperature must be > 0/);
-  assert.throws(() => samplingDistribution(LOGITS, { topP: 1.5 }), /topP must be in \(0, 1\]/);
+  assert.throws(() => samplingDistribution(LOGITS, { temperature: 0 }), /temperature must be a number in \(0, ∞\)/);
+  assert.throws(() => samplingDistribution(LOGITS, { topP: 1.5 }), /topP must be a number in \(0, 1\]/);
 });
 
 test('samplingDistribution is what pickToken draws from (support and frequencies)', () => {
@@ -103,11 +103,11 @@ test('RankingConfig: defaults are valid; bad fields are named', () => {
   assert.equal(validateRankingConfig({ ...defaultRankingConfig }).k, 4);
   assert.throws(() => validateRankingConfig({ ...defaultRankingConfig, k: 3 }), /RankingConfig\.k must be an integer from 4 to 9/);
   assert.throws(() => validateRankingConfig({ ...defaultRankingConfig, k: 10 }), /RankingConfig\.k/);
-  assert.throws(() => validateRankingConfig({ ...defaultRankingConfig, topP: 0 }), /RankingConfig\.topP must be in \(0, 1\]/);
+  assert.throws(() => validateRankingConfig({ ...defaultRankingConfig, topP: 0 }), /RankingConfig\.topP must be a number in \(0, 1\]/);
   assert.throws(() => validateRankingConfig({ ...defaultRankingConfig, prompts: 0 }), /RankingConfig\.prompts/);
   assert.throws(() => validateRankingConfig({ ...defaultRankingConfig, batchSize: 1.5 }), /RankingConfig\.batchSize/);
-  assert.throws(() => validateRankingConfig({ ...defaultRankingConfig, assignment: 'some' as 'all' }), /RankingConfig\.assignment must be 'all' or 'rotation', got "some"/);
-  assert.throws(() => validateRankingConfig({ ...defaultRankingConfig, panel: { sigma: -1 } }), /RankingConfig\.panel: labeler "sim:0": sigma must be a number in \[0, 6\]/);
+  assert.throws(() => validateRankingConfig({ ...defaultRankingConfig, assignment: 'some' as 'all' }), /RankingConfig\.assignment must be one of .all., .rotation., got "some"/);
+  assert.throws(() => validateRankingConfig({ ...defaultRankingConfig, panel: { sigma: -1 } }), /RankingConfig\.panel: labeler "sim:0"\.sigma must be a number in \[0, 6\]/);
 });
 
 test('label statistics: tie share, score spreads, mean and std by hand', () => {

@@ -11,9 +11,9 @@ import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { spawn } from 'child_process';
-import { startRankingServer, type RankingServer } from '../lib/rankingServer';
-import { loadCandidates, loadRankings, type CandidateSet } from '../lib/preferences';
-import { writeJsonl } from '../lib/jsonl';
+import { startRankingServer, type RankingServer } from '../lib/labels/rankingServer';
+import { loadCandidates, loadRankings, type CandidateSet } from '../lib/labels/preferences';
+import { writeJsonl } from '../lib/core/jsonl';
 
 let dir: string;
 let candidates: CandidateSet[];

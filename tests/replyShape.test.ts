@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadFacts, type Fact } from '../lib/facts';
-import { replyShape, shapeSummary } from '../lib/replyShape';
+import { loadFacts, type Fact } from '../lib/world/facts';
+import { replyShape, shapeSummary } from '../lib/eval/replyShape';
 
 const facts = new Map(loadFacts().map((f) => [f.id, f]));
 const fact = (id: string): Fact => facts.get(id)!;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { buildReport, outputHtml } from '../tools/report';
+import { buildReport, outputHtml } from '../tools/commands/report';
 
 test('the report renders prose, escaped code, tables, charts and metrics of a run folder', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlhf-report-'));

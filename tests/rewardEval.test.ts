@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { judge } from '../lib/judge';
-import { loadFacts } from '../lib/facts';
-import { accuracyByProfilePair, calibrationBins, goldPairs, pairKind, pooledPairAccuracy, replyProfile, sigmoid } from '../lib/rewardEval';
+import { judge } from '../lib/world/judge';
+import { loadFacts } from '../lib/world/facts';
+import { accuracyByProfilePair, calibrationBins, goldPairs, pairKind, pooledPairAccuracy, replyProfile, sigmoid } from '../lib/eval/rewardEval';
 
 const facts = loadFacts();
 const peru = facts.find((f) => f.id === 'capital:PE')!;

@@ -1,38 +1,17 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from '../lib/engine';
-import { GPT, GPTConfig } from '../lib/gpt';
-import { Adam } from '../lib/adam';
-import { Rng } from '../lib/rng';
-import { chatPrompt, chatReply } from '../lib/chat';
-import {
-  REWARD_HEAD,
-  headRewardModel,
-  logRatioRewardModel,
-  logLikelihoodRewardModel,
-  weightedLogLikelihoodRewardModel,
-  TOKEN_WEIGHT_HEAD,
-  TOKEN_BONUS_HEAD,
-  TOKEN_HEAD_GAIN,
-  replyStartOf,
-  applyRewardNormalization,
-  defaultRewardModelConfig,
-  fitRewardNormalization,
-  packRewardRows,
-  pairAccuracy,
-  rewardBatch,
-  rewardForward,
-  rewardModelLoss,
-  rewardModelStep,
-  rewardRow,
-  rewardScores,
-  scoreReplies,
-  tokenRewards,
-  validateRewardModelConfig,
-  type RewardGroup,
-  type RewardModel,
-} from '../lib/rewardModel';
+import { initEngine } from '../lib/engine/engine';
+import { GPT, GPTConfig } from '../lib/model/gpt';
+import { Adam } from '../lib/model/adam';
+import { Rng } from '../lib/core/rng';
+import { chatPrompt, chatReply } from '../lib/model/chat';
+import { defaultRewardModelConfig, validateRewardModelConfig } from '../lib/reward/config';
+import { applyRewardNormalization, fitRewardNormalization } from '../lib/reward/normalization';
+import { REWARD_HEAD, headRewardModel, logRatioRewardModel, logLikelihoodRewardModel, weightedLogLikelihoodRewardModel, TOKEN_WEIGHT_HEAD, TOKEN_BONUS_HEAD, TOKEN_HEAD_GAIN, type RewardModel } from '../lib/reward/rewardModel';
+import { replyStartOf, packRewardRows, rewardRow } from '../lib/reward/rows';
+import { rewardForward, rewardScores, scoreReplies, tokenRewards } from '../lib/reward/scoring';
+import { pairAccuracy, rewardBatch, rewardModelLoss, rewardModelStep, type RewardGroup } from '../lib/reward/training';
 
 before(async () => {
   await initEngine({ quiet: true });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { shapeRewards } from '../lib/rewards';
-import { gae } from '../lib/losses';
+import { shapeRewards } from '../lib/train/rewardShaping';
+import { gae } from '../lib/model/losses';
 
 function closeGrid(actual: number[][], expected: number[][], tol = 1e-12): void {
   assert.equal(actual.length, expected.length);

@@ -4,10 +4,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { decodeMessage, encodeMessage, JupyterMessage, KernelClient } from '../tools/jupyter-client';
-import { kernelSpec } from '../tools/kernelspec';
-import { Notebook, parseNotebook } from '../tools/notebook';
-import { errorHeadline, parseArgs, runNotebooks } from '../tools/run-notebooks';
+import { decodeMessage, encodeMessage, JupyterMessage, KernelClient } from '../tools/notebook/jupyter-client';
+import { kernelSpec } from '../tools/notebook/kernelspec';
+import { Notebook, parseNotebook } from '../tools/notebook/notebook';
+import { errorHeadline, parseArgs, runNotebooks } from '../tools/notebook/run-notebooks';
 
 const root = path.resolve(__dirname, '..');
 const fixture = (name: string) => path.join(root, 'tests', 'fixtures', name);
@@ -120,18 +120,18 @@ describe('notebook runner (a real tslab kernel per notebook)', () => {
 
   test('the command line exits non-zero and ends with the summary line', () => {
     const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
-    const r = spawnSync(tsx, ['tools/run-notebooks.ts', fixture('throws.ipynb')], { cwd: root, encoding: 'utf8', env: process.env });
+    const r = spawnSync(tsx, ['tools/notebook/run-notebooks.ts', fixture('throws.ipynb')], { cwd: root, encoding: 'utf8', env: process.env });
     assert.equal(r.status, 1);
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines[0], 'FAIL tests/fixtures/throws.ipynb: cell 2 failed: Error: deliberately broken: 41');
     assert.equal(lines[lines.length - 1], 'notebooks: 0 passed, 1 failed');
-    const bad = spawnSync(tsx, ['tools/run-notebooks.ts', '--timeout', 'soon'], { cwd: root, encoding: 'utf8' });
+    const bad = spawnSync(tsx, ['tools/notebook/run-notebooks.ts', '--timeout', 'soon'], { cwd: root, encoding: 'utf8' });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--timeout needs a number of seconds/);
   });
 });
 
-describe('the kernel (tools/kernel.js) spoken to directly', () => {
+describe('the kernel (tools/notebook/kernel.js) spoken to directly', () => {
   test('a failing cell\'s reply carries ename, evalue and traceback, so Jupyter clients can report it', async () => {
     const k = await KernelClient.start({ argv: kernelSpec().argv, cwd: root });
     try {

@@ -1,10 +1,10 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from '../lib/engine';
-import { GPT, GPTConfig } from '../lib/gpt';
-import { generate, pickToken, defaultSamplingConfig } from '../lib/sampling';
-import { Rng } from '../lib/rng';
+import { initEngine } from '../lib/engine/engine';
+import { GPT, GPTConfig } from '../lib/model/gpt';
+import { generate, pickToken, defaultSamplingConfig } from '../lib/model/sampling';
+import { Rng } from '../lib/core/rng';
 
 const tiny: GPTConfig = { vocabSize: 40, contextLength: 24, dModel: 16, nLayers: 2, nHeads: 2, dropout: 0 };
 const EOS = 39;
@@ -85,8 +85,8 @@ test('pickToken: greedy takes the argmax; top-k 1 is greedy; top-p keeps the sma
 
 test('bad sampling settings are refused', () => {
   const m = new GPT(tiny, { seed: 16 });
-  assert.throws(() => generate(m, [[1]], EOS, { temperature: 0 }), /temperature must be > 0/);
-  assert.throws(() => generate(m, [[1]], EOS, { topP: 0 }), /topP must be in/);
+  assert.throws(() => generate(m, [[1]], EOS, { temperature: 0 }), /SamplingConfig\.temperature must be a number in \(0, ∞\), got 0/);
+  assert.throws(() => generate(m, [[1]], EOS, { topP: 0 }), /SamplingConfig\.topP must be a number in \(0, 1\]/);
   assert.throws(() => generate(m, [[]], EOS, {}), /prompt 0 is empty/);
   assert.throws(() => generate(m, [new Array(24).fill(1)], EOS, {}), /no room in the context/);
   m.dispose();

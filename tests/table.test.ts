@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import * as dfd from 'danfojs-node';
-import { formatCell, tableBundle, toHtmlTable, toTextTable } from '../lib/table';
+import { formatCell, tableBundle, toHtmlTable, toTextTable } from '../lib/ui/table';
 
 test('records become an HTML table with every cell escaped', () => {
   const html = toHtmlTable([{ prompt: '<b>hi</b> & bye', score: 0.123456 }, { prompt: 'x', score: 7, extra: true }]);

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { dataDir } from '../lib/paths';
-import { EOS_TOKEN, PAD_TOKEN, Tokenizer, gpt2Tokens, makeVocab } from '../lib/tokenizer';
-import { chooseTokens, DEFAULT_MIN_COUNT, shippedTexts } from '../tools/build-vocab';
+import { dataDir } from '../lib/core/paths';
+import { EOS_TOKEN, PAD_TOKEN, Tokenizer, gpt2Tokens, makeVocab } from '../lib/model/tokenizer';
+import { chooseTokens, DEFAULT_MIN_COUNT, shippedTexts } from '../tools/data/build-vocab';
 
 const vocabFile = path.join(dataDir, 'vocab.json');
 const tok = Tokenizer.load(vocabFile);
@@ -99,13 +99,13 @@ test('in-vocabulary text: same tokens and count as plain GPT-2 BPE; no byte fall
   }
 });
 
-test('data/vocab.json is up to date with the shipped data (else run: npx tsx tools/build-vocab.ts)', () => {
+test('data/vocab.json is up to date with the shipped data (else run: npx tsx tools/data/build-vocab.ts)', () => {
   const minCount = Number(tok.vocab.build?.minCountGeneral ?? DEFAULT_MIN_COUNT);
   const rebuilt = makeVocab(chooseTokens(data, minCount).keep);
   assert.deepEqual(
     { size: tok.vocabSize, same: JSON.stringify(rebuilt.gpt2Ids) === JSON.stringify(tok.vocab.gpt2Ids) },
     { size: rebuilt.vocabSize, same: true },
-    'data/vocab.json is stale: rebuild it with `npx tsx tools/build-vocab.ts` (and retrain: ids change)',
+    'data/vocab.json is stale: rebuild it with `npx tsx tools/data/build-vocab.ts` (and retrain: ids change)',
   );
 });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Fact } from '../lib/facts';
-import { createVerifier } from '../lib/verifier';
+import type { Fact } from '../lib/world/facts';
+import { createVerifier } from '../lib/world/verifier';
 
 const facts: Fact[] = [
   { id: 'capital:PE', kind: 'capital', subject: 'Peru', answer: 'Lima', aliases: [] },

@@ -2,10 +2,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { installWasmTricks, uninstallWasmTricks } from '../lib/wasm-tricks';
-import { Rng } from '../lib/rng';
+import { installWasmTricks, uninstallWasmTricks } from '../lib/engine/jsKernels';
+import { Rng } from '../lib/core/rng';
 
-// The fallback engine's BatchMatMul (lib/wasm-tricks.ts: explicit transposes, tall 2-D products, batches entry
+// The fallback engine's BatchMatMul (lib/engine/jsKernels.ts: explicit transposes, tall 2-D products, batches entry
 // by entry) and copy-free Identity against tfjs's 'cpu' backend. No native addon needed.
 
 before(async () => {
@@ -64,10 +64,10 @@ test('Identity and same-dtype Cast share data: a clone outlives its original and
 });
 
 test('training steps of the fallback engine (tricks + closed-form gradients) match the stock wasm backend', async () => {
-  const { GPT } = await import('../lib/gpt');
-  const { Adam } = await import('../lib/adam');
-  const { lmLoss } = await import('../lib/lm');
-  const { installJsFastPaths, uninstallJsFastPaths } = await import('../lib/js-fastpaths');
+  const { GPT } = await import('../lib/model/gpt');
+  const { Adam } = await import('../lib/model/adam');
+  const { lmLoss } = await import('../lib/model/lm');
+  const { installJsFastPaths, uninstallJsFastPaths } = await import('../lib/engine/jsFusedOps');
   const config = { vocabSize: 61, contextLength: 12, dModel: 16, nLayers: 2, nHeads: 2, dropout: 0 };
   const train = () => {
     const model = new GPT(config, { seed: 2 });

@@ -1,16 +1,16 @@
-/** The shipped quiz-world data: it validates, keeps its promises (sizes, mixture, disjoint sets, held-out facts), round-trips, and the gold judge scores it as DATA.md says. */
+/** The shipped quiz-world data: it validates, keeps its promises (sizes, mixture, disjoint sets, held-out facts), round-trips, and the gold judge scores it as data/world/README.md says. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadFacts, type Fact } from '../lib/facts';
-import { writeJsonl } from '../lib/jsonl';
-import { judge } from '../lib/judge';
-import { STYLES, STYLE_MIXTURE } from '../lib/responseStyles';
-import { questionsFor, subjectPhrase } from '../lib/questions';
-import { loadDemonstrations, loadPromptSet, loadSplits, promptSetFile, PROMPT_SETS, worldDir } from '../lib/world';
-import { loadCandidates } from '../lib/preferences';
+import { loadFacts, type Fact } from '../lib/world/facts';
+import { writeJsonl } from '../lib/core/jsonl';
+import { judge } from '../lib/world/judge';
+import { STYLES, STYLE_MIXTURE } from '../lib/world/responseStyles';
+import { questionsFor, subjectPhrase } from '../lib/world/questions';
+import { loadDemonstrations, loadPromptSet, loadSplits, promptSetFile, PROMPT_SETS, worldDir } from '../lib/world/datasets';
+import { loadCandidates } from '../lib/labels/preferences';
 
 const facts = loadFacts();
 const byId = new Map(facts.map((f) => [f.id, f]));
@@ -26,7 +26,7 @@ test('sizes: ≥ 4,000 demonstrations, ranking ≥ 1,200, PPO ≥ 1,000, validat
   assert.equal(sets.evaluation.length, 300);
 });
 
-test('the demonstrations follow the style mixture of DATA.md exactly', () => {
+test('the demonstrations follow the style mixture of lib/world/responseStyles.ts exactly', () => {
   for (const s of STYLES) {
     const share = demos.filter((d) => d.style === s).length / demos.length;
     assert.ok(Math.abs(share - STYLE_MIXTURE[s]) < 0.001, `${s}: ${share}`);
@@ -74,7 +74,7 @@ test('prompts ask about their own fact', () => {
   assert.equal(subjectPhrase(byId.get('capital:PE') as Fact), 'Peru');
 });
 
-test('the gold judge scores the demonstrations as DATA.md says (good ≥ 6, wrong ≤ 2.5, rude ≤ 3.5, rude and wrong ≤ 1.5, mean 4–5)', () => {
+test('the gold judge scores the demonstrations as their styles intend (good ≥ 6, wrong ≤ 2.5, rude ≤ 3.5, rude and wrong ≤ 1.5, mean 4–5)', () => {
   const sum: Record<string, number> = {};
   const n: Record<string, number> = {};
   let total = 0;

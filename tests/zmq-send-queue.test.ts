@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { queueSends } = require('../tools/zmq-send-queue') as { queueSends: (proto: object) => void };
+const { queueSends } = require('../tools/notebook/zmq-send-queue') as { queueSends: (proto: object) => void };
 
 /** A socket like zeromq 6's: one send in flight at a time, the next one throws "busy" until it completes. */
 class FakeSocket {

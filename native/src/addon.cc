@@ -307,7 +307,7 @@ static napi_value AdamMulti(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-/** Reads the attention descriptor (a Float64Array, layout in lib/native.ts) and checks every operand's span. */
+/** Reads the attention descriptor (a Float64Array, layout in lib/engine/nativeAttention.ts) and checks every operand's span. */
 static bool attn_args(napi_env env, napi_callback_info info, AttnArgs& a, bool backward) {
   napi_value argv[1];
   size_t argc = 1;

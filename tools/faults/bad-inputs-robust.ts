@@ -15,15 +15,15 @@ import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from '../../lib/engine';
-import { GPT, type GPTConfig } from '../../lib/gpt';
-import { loadModel, saveModel } from '../../lib/artifacts';
-import { CONFIG_FILE, WEIGHTS_FILE, loadInto, saveCheckpoint } from '../../lib/checkpoint';
-import { encodeSafetensors } from '../../lib/safetensors';
-import { makeVocab } from '../../lib/tokenizer';
-import { startRankingServer } from '../../lib/rankingServer';
-import { writeJsonl } from '../../lib/jsonl';
-import { loadCandidates, loadPairGroups, loadPreferences, loadRankings } from '../../lib/preferences';
+import { initEngine } from '../../lib/engine/engine';
+import { GPT, type GPTConfig } from '../../lib/model/gpt';
+import { loadModel, saveModel } from '../../lib/io/artifacts';
+import { CONFIG_FILE, WEIGHTS_FILE, loadInto, saveCheckpoint } from '../../lib/io/checkpoint';
+import { encodeSafetensors } from '../../lib/io/safetensors';
+import { makeVocab } from '../../lib/model/tokenizer';
+import { startRankingServer } from '../../lib/labels/rankingServer';
+import { writeJsonl } from '../../lib/core/jsonl';
+import { loadCandidates, loadPairGroups, loadPreferences, loadRankings } from '../../lib/labels/preferences';
 
 /** The outcome of one bad input. */
 export interface FaultDetail {

@@ -1,0 +1,7 @@
+/** The core layer of lib/ (see README.md, Layout): one import for the notebooks. Library files import the files directly. */
+export * from './atomic';
+export * from './jsonl';
+export * from './paths';
+export * from './rng';
+export * from './textNormalize';
+export * from './fileLock';

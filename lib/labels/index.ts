@@ -1,0 +1,7 @@
+/** The labels layer of lib/ (see README.md, Layout): one import for the notebooks. Library files import the files directly. */
+export * from './consensus';
+export * from './labelers';
+export * from './preferences';
+export * from './ranking';
+export * from './rankingServer';
+export * from './agreement';

@@ -1,0 +1,330 @@
+import * as fs from 'fs';
+import * as http from 'http';
+import * as path from 'path';
+import { dataDir, stageDir } from '../core/paths';
+import { appendJsonl, readJsonl } from '../core/jsonl';
+import { acquireFileLock } from '../core/fileLock';
+import {
+  loadCandidates, validateLabel, validateRankingRecord, RATING_FIELDS,
+  type CandidateSet, type Label, type RankingRecord,
+} from './preferences';
+
+/**
+ * The ranking page: a person takes a labeler's seat. A small HTTP server on 127.0.0.1 (Node's http module, no
+ * framework) serves a static page (lib/ranking-page/) and two JSON endpoints:
+ *
+ *   GET  /api/state?name=ada   progress and the next prompt this person has not ranked yet
+ *   POST /api/submit           {name, index, prompt, ratings:[{factualness,harmlessness,humanLikeness}×K], ranking:[[i,...],...]}
+ *
+ * Every submission is validated here (the page's own checks are only a convenience) and appended atomically to
+ * the rankings JSONL as one line {"prompt","factId","responses","labels":[{"labeler":"human:ada",...}]} — the
+ * schema the simulated panel writes (lib/labels/preferences.ts), so the reward model trains on both the same way.
+ * Progress is read back from that file, so quitting and coming back resumes where the person stopped.
+ *
+ * Only the page itself may talk to it (a web page the labeler has open elsewhere must not write labels into the
+ * reward model's training data, nor read the server's state):
+ *   - the Host header must be this server (127.0.0.1:<port>, localhost:<port> or [::1]:<port>), against DNS
+ *     rebinding; otherwise 403;
+ *   - a request that carries an Origin must come from this server's own origin; otherwise 403;
+ *   - a submission must be sent as application/json (a cross-site form or text/plain POST is not); otherwise 415;
+ *   - a body over 256 KB is read to its end and discarded, then answered 413 with a sentence.
+ * One server writes a rankings file at a time: it holds `<file>.lock` (lib/fileLock.ts) while it runs, and a
+ * second server on the same file is refused naming the other's pid. A submission is answered "saved" only after
+ * the new file has been written, fsynced, renamed into place and read back with the label in it.
+ */
+
+export interface RankingServerOptions {
+  /** Prompts × K responses to rank (JSONL {"prompt","factId","responses"}). Default: runs/ranking/candidates.jsonl if it exists (stage 02 writes it), else the shipped sample data/world/candidates_sample.jsonl. */
+  candidatesFile?: string;
+  /** Where labels are appended. Default: runs/ranking/rankings_human.jsonl. */
+  rankingsFile?: string;
+  /** The person's name (labeler id "human:<name>"); if left out, the page asks for it. */
+  labeler?: string;
+  /** TCP port on 127.0.0.1; 0 picks a free one. Default 8765. */
+  port?: number;
+}
+
+export interface RankingServer {
+  /** e.g. "http://127.0.0.1:8765/". */
+  url: string;
+  port: number;
+  candidatesFile: string;
+  rankingsFile: string;
+  close(): Promise<void>;
+}
+
+/** The candidates file the page uses when none is given. */
+export function defaultCandidatesFile(): string {
+  const fromModel = path.join(stageDir('ranking'), 'candidates.jsonl');
+  return fs.existsSync(fromModel) ? fromModel : path.join(dataDir, 'world', 'candidates_sample.jsonl');
+}
+
+/** The rankings file the page appends to when none is given. */
+export function defaultHumanRankingsFile(): string {
+  return path.join(stageDir('ranking'), 'rankings_human.jsonl');
+}
+
+const NAME = /^[A-Za-z0-9._-]{1,40}$/;
+const PAGE_DIR = path.join(__dirname, 'ranking-page');
+const STATIC: Record<string, [string, string]> = {
+  '/': ['index.html', 'text/html; charset=utf-8'],
+  '/index.html': ['index.html', 'text/html; charset=utf-8'],
+  '/page.css': ['page.css', 'text/css; charset=utf-8'],
+  '/page.js': ['page.js', 'text/javascript; charset=utf-8'],
+};
+const CRITERION_NAMES: Record<string, string> = { factualness: 'Factual', harmlessness: 'Harmless', humanLikeness: 'Human-like' };
+const MAX_BODY = 256 * 1024;
+/** Past this many bytes an oversized body is no longer drained: the connection is cut. */
+const MAX_DRAIN = 16 * 1024 * 1024;
+
+/** A refusal with a message meant for the person at the page; `status` is the HTTP status (400 by default). */
+class Refusal extends Error {
+  constructor(message: string, readonly status = 400) {
+    super(message);
+  }
+}
+
+/** Starts the server; resolves once it listens. */
+export async function startRankingServer(options: RankingServerOptions = {}): Promise<RankingServer> {
+  const candidatesFile = path.resolve(options.candidatesFile ?? defaultCandidatesFile());
+  const rankingsFile = path.resolve(options.rankingsFile ?? defaultHumanRankingsFile());
+  const candidates = loadCandidates(candidatesFile);
+  if (candidates.length === 0) throw new Error(`${candidatesFile}: no candidates to rank`);
+  if (options.labeler !== undefined && !NAME.test(options.labeler)) {
+    throw new Error(`labeler name ${JSON.stringify(options.labeler)}: use 1–40 letters, digits, ".", "_" or "-"`);
+  }
+  if (fs.existsSync(rankingsFile)) readJsonl(rankingsFile, validateRankingRecord, { allowEmpty: true }); // fail now, not mid-session
+  const fixedName = options.labeler;
+  let port = options.port ?? 8765;
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      const refused = err instanceof Refusal;
+      sendJson(res, refused ? (err as Refusal).status : 500, { error: refused ? (err as Error).message : `server error: ${(err as Error).message}` });
+    });
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    checkCaller(req, port);
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (req.method === 'GET' && STATIC[url.pathname]) {
+      const [file, type] = STATIC[url.pathname];
+      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+      res.end(fs.readFileSync(path.join(PAGE_DIR, file)));
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/favicon.ico') {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/api/state') {
+      sendJson(res, 200, state(url.searchParams.get('name') ?? undefined));
+      return;
+    }
+    if (req.method === 'POST' && url.pathname === '/api/submit') {
+      if (!isJson(req.headers['content-type'])) {
+        req.resume(); // read the body to its end so that the client receives this answer
+        throw new Refusal(`A submission must be sent as application/json, not ${req.headers['content-type'] ?? 'without a content type'}.`, 415);
+      }
+      const body = await readBody(req);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        throw new Refusal('The submission is not valid JSON.');
+      }
+      const saved = submit(parsed);
+      sendJson(res, 200, { saved: true, ...state(saved) });
+      return;
+    }
+    sendJson(res, 404, { error: `no such page: ${req.method} ${url.pathname}` });
+  }
+
+  function nameOf(requested: string | undefined): string | undefined {
+    if (fixedName !== undefined) return fixedName;
+    if (requested === undefined || requested === '') return undefined;
+    if (!NAME.test(requested)) throw new Refusal('Your name may use 1–40 letters, digits, ".", "_" or "-".');
+    return requested;
+  }
+
+  function doneKeys(labeler: string): Set<string> {
+    const done = new Set<string>();
+    if (!fs.existsSync(rankingsFile)) return done;
+    for (const r of readJsonl(rankingsFile, validateRankingRecord, { allowEmpty: true })) {
+      if (r.labels.some((l) => l.labeler === labeler)) done.add(keyOf(r));
+    }
+    return done;
+  }
+
+  function state(requested: string | undefined): Record<string, unknown> {
+    const name = nameOf(requested);
+    const base = { fixedName: fixedName !== undefined, total: candidates.length, rankingsFile, criteria: RATING_FIELDS };
+    if (name === undefined) return { ...base, name: null, done: 0, item: null };
+    const done = doneKeys(`human:${name}`);
+    const next = candidates.findIndex((c) => !done.has(keyOf(c)));
+    const count = candidates.filter((c) => done.has(keyOf(c))).length;
+    return {
+      ...base,
+      name,
+      done: count,
+      item: next < 0 ? null : { index: next, prompt: candidates[next].prompt, responses: candidates[next].responses },
+    };
+  }
+
+  function submit(body: unknown): string {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Refusal('The submission must be a JSON object.');
+    const b = body as Record<string, unknown>;
+    const name = nameOf(typeof b.name === 'string' ? b.name : undefined);
+    if (name === undefined) throw new Refusal('Please enter your name first.');
+    const index = b.index;
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= candidates.length) {
+      throw new Refusal(`Unknown prompt number ${JSON.stringify(index)}; reload the page.`);
+    }
+    const c = candidates[index];
+    if (b.prompt !== c.prompt) throw new Refusal('This prompt does not match the list on the server; reload the page.');
+    const labeler = `human:${name}`;
+    if (doneKeys(labeler).has(keyOf(c))) throw new Refusal('You have already ranked this prompt; reload the page for the next one.');
+    const label = checkLabel(b, c, labeler);
+    const record: RankingRecord = { prompt: c.prompt, factId: c.factId, responses: c.responses.slice(), labels: [label] };
+    validateRankingRecord(record);
+    appendJsonl(rankingsFile, [record]);
+    syncFolder(path.dirname(rankingsFile));
+    if (!doneKeys(labeler).has(keyOf(c))) throw new Error(`the label was written but is not in ${rankingsFile}; it is not saved`);
+    return name;
+  }
+
+  const lock = acquireFileLock(rankingsFile, 'a ranking server');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  const address = server.address();
+  if (typeof address === 'object' && address !== null) port = address.port;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    port,
+    candidatesFile,
+    rankingsFile,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => {
+        lock.release();
+        resolve();
+      });
+      server.closeAllConnections();
+    }),
+  };
+}
+
+/** Host names under which the server is itself (it listens on 127.0.0.1; the others name the same machine). */
+const LOCAL_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+
+/**
+ * Refuses (403) a request whose Host header is not this server (DNS rebinding: a foreign name resolved to
+ * 127.0.0.1) or whose Origin header is not this server's own origin (another web page's request).
+ */
+function checkCaller(req: http.IncomingMessage, port: number): void {
+  const own = LOCAL_HOSTS.map((h) => `${h}:${port}`);
+  const host = (req.headers.host ?? '').toLowerCase();
+  if (!own.includes(host)) {
+    req.resume();
+    throw new Refusal(`Refused: this server answers only as ${own.join(', ')}, not as Host ${JSON.stringify(req.headers.host ?? '')}.`, 403);
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && !own.some((h) => origin.toLowerCase() === `http://${h}`)) {
+    req.resume();
+    throw new Refusal(`Refused: a request from ${JSON.stringify(origin)}; only the ranking page itself (http://${host}) may use this server.`, 403);
+  }
+}
+
+/** Whether a Content-Type header is application/json (parameters such as charset allowed). */
+function isJson(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';')[0].trim().toLowerCase() === 'application/json';
+}
+
+/** fsyncs a folder so that a rename inside it survives a power cut (a no-op where folders cannot be opened). */
+function syncFolder(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // Windows cannot open a folder; the rename is still atomic there.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** The person-friendly checks first ("Response B has no Harmless rating"), then the schema's own validator. */
+function checkLabel(b: Record<string, unknown>, c: CandidateSet, labeler: string): Label {
+  const k = c.responses.length;
+  const letter = (i: number): string => String.fromCharCode(65 + i);
+  const ratings = b.ratings;
+  if (!Array.isArray(ratings) || ratings.length !== k) throw new Refusal(`Rate all ${k} responses.`);
+  ratings.forEach((r, i) => {
+    const o = typeof r === 'object' && r !== null ? (r as Record<string, unknown>) : {};
+    for (const f of RATING_FIELDS) {
+      const v = o[f];
+      if (v === undefined || v === null) throw new Refusal(`Response ${letter(i)} has no ${CRITERION_NAMES[f]} rating (1–7).`);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 7) throw new Refusal(`Response ${letter(i)}: ${CRITERION_NAMES[f]} must be a whole number from 1 to 7.`);
+    }
+  });
+  const ranking = b.ranking;
+  if (!Array.isArray(ranking)) throw new Refusal('Put the responses in order (best first).');
+  const flat = ranking.flat();
+  for (let i = 0; i < k; i++) {
+    if (!flat.includes(i)) throw new Refusal(`Response ${letter(i)} is missing from your ranking.`);
+  }
+  try {
+    return validateLabel(
+      {
+        labeler,
+        ratings: ratings.map((r) => {
+          const o = r as Record<string, unknown>;
+          return { factualness: o.factualness, harmlessness: o.harmlessness, humanLikeness: o.humanLikeness };
+        }),
+        ranking,
+        createdAt: new Date().toISOString(),
+      },
+      k,
+    );
+  } catch (err) {
+    throw new Refusal(`The ranking is not valid: ${(err as Error).message}`);
+  }
+}
+
+function keyOf(c: CandidateSet): string {
+  return JSON.stringify([c.prompt, c.responses]);
+}
+
+function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(value));
+}
+
+/**
+ * The request body as text. A body over MAX_BODY is read to its end and discarded before the 413 refusal, so the
+ * client is still listening when the answer comes (closing a socket with unread data resets the connection and
+ * the answer is lost); only a body past MAX_DRAIN has its connection cut.
+ */
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const tooLarge = (): Refusal => new Refusal(`The submission is too large: at most ${MAX_BODY / 1024} KB are accepted.`, 413);
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_DRAIN) {
+        reject(tooLarge());
+        req.destroy();
+      } else if (size <= MAX_BODY) chunks.push(chunk);
+    });
+    req.on('end', () => (size > MAX_BODY ? reject(tooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
+    req.on('error', reject);
+  });
+}

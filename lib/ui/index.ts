@@ -1,0 +1,6 @@
+/** The ui layer of lib/ (see README.md, Layout): one import for the notebooks. Library files import the files directly. */
+export * from './display';
+export * from './format';
+export * from './plot';
+export * from './progress';
+export * from './table';

@@ -1,0 +1,83 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { isSmoke, repoRoot, runDir } from '../../lib/core/paths';
+import { defaultCellTimeoutSeconds, runNotebooks } from '../notebook/run-notebooks';
+import { buildReport } from './report';
+
+/**
+ * `npm run pipeline`: the main job. Runs the workbook end to end, headless, in full mode:
+ *   notebooks/00_introduction.ipynb (seconds: checks the set-up and shows the engine), then the stage notebooks
+ *   notebooks/01_*.ipynb … 09_*.ipynb in name order — whichever exist. The pre-training notebook
+ *   (00_pretrain.ipynb) is skipped because its result, the base model, ships with the workbook; run it with
+ *   `npm run pipeline -- --pretrain` or RLHF_PRETRAIN=1.
+ * Stops at the first failing notebook (later stages need its artifact), echoes the cells' output live, and ends
+ * by listing where the executed notebooks and the stages' outputs (checkpoints, metrics) are.
+ */
+
+function stageNotebooks(pretrain: boolean): string[] {
+  const dir = path.join(repoRoot, 'notebooks');
+  const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.ipynb')).sort() : [];
+  return names
+    .filter((f) => f === '00_introduction.ipynb' || /^0[1-9]_.+\.ipynb$/.test(f) || (pretrain && f === '00_pretrain.ipynb'))
+    .map((f) => path.join(dir, f));
+}
+
+/** Files under `dir`, relative to it, up to `depth` levels down. */
+function listFiles(dir: string, depth = 2): string[] {
+  const out: string[] = [];
+  const walk = (d: string, level: number) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory() && level < depth) walk(p, level + 1);
+      else if (e.isFile()) out.push(path.relative(dir, p));
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir, 1);
+  return out;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const unknown = args.filter((a) => a !== '--pretrain');
+  if (unknown.length > 0) {
+    console.error(`unknown argument ${unknown[0]}\nusage: npm run pipeline [-- --pretrain]`);
+    process.exit(2);
+  }
+  const pretrainEnv = process.env.RLHF_PRETRAIN;
+  const pretrain = args.includes('--pretrain') || (pretrainEnv !== undefined && pretrainEnv !== '' && pretrainEnv !== '0');
+  const files = stageNotebooks(pretrain);
+  const stages = files.filter((f) => !f.endsWith('00_introduction.ipynb'));
+  console.log(`pipeline (${isSmoke() ? 'SMOKE mode: tiny settings' : 'full mode'}), run folder ${runDir()}`);
+  if (stages.length === 0) {
+    console.log('no stage notebooks (notebooks/0[1-9]_*.ipynb) yet: running the introduction only');
+  }
+  if (pretrain && !files.some((f) => f.endsWith('00_pretrain.ipynb'))) {
+    console.log('--pretrain: notebooks/00_pretrain.ipynb does not exist yet');
+  }
+  console.log(`notebooks: ${files.map((f) => path.basename(f)).join(', ')}`);
+  const { results } = await runNotebooks(files, {
+    timeoutSeconds: defaultCellTimeoutSeconds(), echo: true, stopOnFailure: true, log: (l) => console.log(l),
+  });
+  const ok = results.length === files.length && results.every((r) => r.ok);
+  if (!ok && results.length < files.length) {
+    console.log(`stopped: ${files.length - results.length} later notebook(s) not run`);
+  }
+  const root = runDir();
+  console.log(`\nexecuted notebooks: ${path.join(root, 'notebooks')}`);
+  const outputs = fs.existsSync(root)
+    ? fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && !['notebooks', 'plot-check'].includes(e.name))
+    : [];
+  if (outputs.length === 0) console.log('stage outputs: none yet');
+  for (const e of outputs) {
+    const files = listFiles(path.join(root, e.name));
+    const shown = files.slice(0, 8).join(', ') + (files.length > 8 ? `, … (${files.length} files)` : '');
+    console.log(`stage outputs ${path.join(root, e.name)}: ${shown || '(empty)'}`);
+  }
+  console.log(`report of the run (all stages, one HTML page): ${buildReport(root)}`);
+  process.exitCode = ok ? 0 : 1;
+}
+
+main().catch((err) => {
+  console.error(`pipeline: ${(err as Error).stack ?? err}`);
+  process.exit(1);
+});
