@@ -16,7 +16,7 @@ import { NotebookServer, startNotebookServer } from './notebook-server';
  * Each notebook given (default notebooks/00_introduction.ipynb and notebooks/04_ppo.ipynb) is opened, run
  * through the page (Kernel → Restart & Run All, confirmed in its dialog) and checked once every cell has run:
  * no cell unrun or with an error output, every Plotly chart drawn (an svg.main-svg with drawn trace paths), and
- * the progress bars (lib/progress.ts: an HTML <progress> updated in place) shown, seen part-way and finished.
+ * the progress bars (lib/progress.ts: an HTML <progress> re-drawn in place) drawn part-way, re-drawn and finished.
  * Autosave is switched off in the page, and the notebook files must be byte-for-byte unchanged afterwards.
  *
  * Then an executed notebook the pipeline saved (default <run folder>/notebooks/03_reward_model.ipynb) is opened
@@ -87,8 +87,36 @@ const BUSY = `(() => {
   return busy || queued;
 })()`;
 
-/** A progress bar part-way (value below max) on the page right now. */
-const PROGRESS_PARTWAY = `Array.from(document.querySelectorAll('#notebook .output_area progress')).some((b) => b.value < b.max)`;
+/**
+ * Counts every <progress> the page draws from now on (a notebook bar's display is re-rendered on each update):
+ * all of them, and those part-way (value below max; a bar is first drawn empty).
+ */
+const WATCH_REPLIES = `(() => {
+  const failed = [];
+  window.rlhfFailedReplies = failed;
+  const cell = Jupyter.notebook.get_cells().find((c) => c.cell_type === 'code');
+  if (!cell) return;
+  const proto = Object.getPrototypeOf(cell);
+  const original = proto._handle_execute_reply;
+  proto._handle_execute_reply = function (msg) {
+    const status = msg && msg.content ? msg.content.status : 'no reply';
+    if (status !== 'ok') failed.push('cell ' + (Jupyter.notebook.find_cell_index(this) + 1) + ': the kernel replied ' + status +
+      (status === 'error' ? ' (' + (msg.content.ename || '') + ': ' + (msg.content.evalue || '') + ')' : ''));
+    return original.apply(this, arguments);
+  };
+})()`;
+
+const WATCH_PROGRESS = `(() => {
+  const seen = { renders: 0, partway: 0 };
+  window.rlhfProgressSeen = seen;
+  new MutationObserver((mutations) => {
+    for (const m of mutations) for (const n of m.addedNodes) {
+      if (n.nodeType !== 1) continue;
+      const bars = n.matches('progress') ? [n] : Array.from(n.querySelectorAll('progress'));
+      for (const b of bars) { seen.renders++; if (b.value < b.max) seen.partway++; }
+    }
+  }).observe(document.getElementById('notebook'), { childList: true, subtree: true });
+})()`;
 
 function rel(file: string): string {
   const r = path.relative(process.cwd(), file);
@@ -105,35 +133,40 @@ async function openNotebook(page: Page, server: NotebookServer, file: string): P
   await page.evaluate(`Jupyter.notebook.set_autosave_interval(0)`);
 }
 
-/** Kernel → Restart & Run All, confirmed; waits until every cell has run. Returns whether a progress bar was
- *  seen part-way (drawn before its loop ended, then updated in place). */
-async function restartAndRunAll(page: Page, timeoutMs: number): Promise<{ sawPartway: boolean }> {
+/** What the page drew of progress bars while the notebook ran. */
+interface ProgressSeen {
+  renders: number;
+  partway: number;
+}
+
+/** Kernel → Restart & Run All, confirmed; waits until every cell has run. Returns the progress bars drawn. */
+async function restartAndRunAll(page: Page, timeoutMs: number): Promise<ProgressSeen> {
   await page.waitForFunction(`Jupyter.notebook.kernel !== null && Jupyter.notebook.kernel.is_connected()`, undefined,
     { timeout: 120000, polling: 250 });
+  await page.evaluate(WATCH_PROGRESS);
+  await page.evaluate(WATCH_REPLIES);
   await page.click('#kernellink');
   await page.click('#restart_run_all > a');
   await page.click('.modal-dialog .modal-footer button.btn-danger', { timeout: 30000 });
   const t0 = Date.now();
-  let sawPartway = false;
   let idleSince = 0;
   // Done when the kernel is idle, no cell is queued, and that holds for 3 s (between cells it is briefly idle).
   while (Date.now() - t0 < timeoutMs) {
     await sleep(500);
-    if (await page.evaluate<boolean>(PROGRESS_PARTWAY)) sawPartway = true;
     if (Date.now() - t0 < 3000) continue; // the restart itself
     if (await page.evaluate<boolean>(BUSY)) { idleSince = 0; continue; }
     if (idleSince === 0) idleSince = Date.now();
-    if (Date.now() - idleSince >= 3000) return { sawPartway };
+    if (Date.now() - idleSince >= 3000) return page.evaluate<ProgressSeen>(`window.rlhfProgressSeen`);
   }
   throw new Error(`still running after ${timeoutMs / 1000} s`);
 }
 
 /** A screenshot of the first chart's output alone (readable, unlike a full page of a long notebook). */
 async function chartScreenshot(page: Page, file: string): Promise<void> {
-  const first = page.locator('#notebook .output_area div.rlhf-plot').first();
+  const first = page.locator('#notebook .output_area:has(div.rlhf-plot)').first();
   if ((await first.count()) === 0) return;
-  await first.scrollIntoViewIfNeeded();
-  await first.screenshot({ path: file });
+  await first.scrollIntoViewIfNeeded({ timeout: 10000 }).catch(() => undefined);
+  await first.screenshot({ path: file, timeout: 10000 }).catch(() => undefined); // a blank chart may have no size
 }
 
 /** Lets the page grow to its full height (classic Notebook scrolls inside #site), then a full-page screenshot. */
@@ -159,9 +192,12 @@ async function checkRunNotebook(context: BrowserContext, server: NotebookServer,
   const t0 = Date.now();
   try {
     await openNotebook(page, server, file);
-    const { sawPartway } = await restartAndRunAll(page, timeoutMs);
+    const seen = await restartAndRunAll(page, timeoutMs);
     const r = await page.evaluate<PageReport>(INSPECT);
+    const failedReplies = await page.evaluate<string[]>(`window.rlhfFailedReplies || []`);
     const problems: string[] = [];
+    // tslab reports a failing cell on stderr and in its execute reply, not as an error output: both are checked.
+    problems.push(...failedReplies);
     if (r.unrun.length > 0) problems.push(`cells not run: ${r.unrun.join(', ')}`);
     problems.push(...r.errors);
     if (r.plotlyOutputs === 0) problems.push('no Plotly chart output at all');
@@ -170,7 +206,9 @@ async function checkRunNotebook(context: BrowserContext, server: NotebookServer,
     }
     if (r.progressBars === 0) problems.push('no progress bar shown');
     else if (r.progressFinished !== r.progressBars) problems.push(`${r.progressBars - r.progressFinished} progress bars not finished`);
-    else if (!sawPartway) problems.push('no progress bar was seen part-way (not updated in place)');
+    else if (seen.partway === 0 || seen.renders <= r.progressBars) {
+      problems.push(`progress bars not updated in place (${seen.renders} drawn, ${seen.partway} part-way, ${r.progressBars} at the end)`);
+    }
     const shot = path.join(outDir, `${path.basename(file, '.ipynb')}.run.png`);
     await chartScreenshot(page, shot.replace(/\.png$/, '.chart1.png'));
     await screenshot(page, shot);
@@ -179,8 +217,8 @@ async function checkRunNotebook(context: BrowserContext, server: NotebookServer,
     return {
       problems,
       line: `${rel(file)}: run in the page (${r.codeCells} code cells, ${secs} s): ${chartText(r)}, ` +
-        `${r.progressBars} progress bars (${r.progressFinished} finished${sawPartway ? ', seen part-way' : ''}), ` +
-        `${r.errors.length} error outputs; screenshot ${rel(shot)}`,
+        `${r.progressBars} progress bars (${r.progressFinished} finished; ${seen.renders} drawn in place, ${seen.partway} part-way), ` +
+        `${r.errors.length + failedReplies.length} errors; screenshot ${rel(shot)}`,
     };
   } finally {
     await page.close();
@@ -246,8 +284,9 @@ async function main(): Promise<void> {
   const timeoutMs = Number(process.env.RLHF_BROWSER_TIMEOUT ?? 1800) * 1000;
   const outDir = path.join(runDir(), 'browser');
   fs.mkdirSync(outDir, { recursive: true });
-  const server = await startNotebookServer({ ...process.env, JUPYTER_PATH: projectJupyterPath, RLHF_RUN_DIR: runDir() });
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'rlhf-chromium-'));
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'rlhf-browser-'));
+  const profile = path.join(scratch, 'chromium');
+  let server: NotebookServer | undefined;
   let passed = 0;
   let failed = 0;
   const report = (name: string, r: { problems: string[]; line: string }) => {
@@ -264,6 +303,9 @@ async function main(): Promise<void> {
     }
   };
   try {
+    server = await startNotebookServer({ ...process.env, JUPYTER_PATH: projectJupyterPath, RLHF_RUN_DIR: runDir() },
+      path.join(scratch, 'checkpoints'));
+    const running = server;
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
       headless: true,
@@ -271,17 +313,17 @@ async function main(): Promise<void> {
       viewport: { width: 1200, height: 900 },
     });
     try {
-      for (const f of args.run) await guarded(rel(f), () => checkRunNotebook(context, server, f, outDir, timeoutMs));
+      for (const f of args.run) await guarded(rel(f), () => checkRunNotebook(context, running, f, outDir, timeoutMs));
       const name = path.basename(args.saved, '.ipynb');
-      await guarded(rel(args.saved), () => checkSavedNotebook(context, server, args.saved, outDir, `${name}.saved`, false));
+      await guarded(rel(args.saved), () => checkSavedNotebook(context, running, args.saved, outDir, `${name}.saved`, false));
       const copy = untrustedCopy(args.saved, outDir);
-      await guarded(rel(copy), () => checkSavedNotebook(context, server, copy, outDir, `${name}.untrusted`, true));
+      await guarded(rel(copy), () => checkSavedNotebook(context, running, copy, outDir, `${name}.untrusted`, true));
     } finally {
       await context.close();
     }
   } finally {
-    await server.stop();
-    fs.rmSync(profile, { recursive: true, force: true });
+    await server?.stop();
+    fs.rmSync(scratch, { recursive: true, force: true });
   }
   console.log(`browser notebooks: ${passed} passed, ${failed} failed`);
   process.exitCode = failed === 0 ? 0 : 1;

@@ -60,14 +60,18 @@ async function shutDownKernels(baseUrl: string, token: string): Promise<void> {
   }
 }
 
-/** Starts the server and waits until its API answers. */
-export async function startNotebookServer(env: NodeJS.ProcessEnv, python = process.env.JUPYTER_PYTHON ?? '/usr/bin/python3'):
-  Promise<NotebookServer> {
+/**
+ * Starts the server and waits until its API answers. Checkpoints (which classic Notebook otherwise keeps in an
+ * .ipynb_checkpoints folder beside every notebook it opens) go to `checkpointDir`.
+ */
+export async function startNotebookServer(env: NodeJS.ProcessEnv, checkpointDir: string,
+  python = process.env.JUPYTER_PYTHON ?? '/usr/bin/python3'): Promise<NotebookServer> {
   const port = await freePort();
   const token = randomBytes(16).toString('hex');
   const child = spawn(python, [
     '-m', 'notebook', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0',
     `--NotebookApp.token=${token}`, '--notebook-dir=/', '--NotebookApp.open_browser=False',
+    `--FileCheckpoints.checkpoint_dir=${checkpointDir}`,
     ...(process.getuid?.() === 0 ? ['--allow-root'] : []), // CI runs as root
   ], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
