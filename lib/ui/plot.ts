@@ -86,6 +86,21 @@ export function normaliseTitles(layout: PlotLayout): PlotLayout {
   return out;
 }
 
+/** What a chart's HTML shows until its script draws it (and for good where scripts do not run). */
+export const UNTRUSTED_CHART_TEXT =
+  'Chart not drawn: this notebook is not trusted, so its chart scripts did not run. ' +
+  'In Jupyter: File \u2192 Trust Notebook (or run the cell again).';
+
+/**
+ * The visible placeholder inside a chart's div. Classic Jupyter shows the HTML of an untrusted notebook
+ * sanitized (scripts and styles removed, text kept) and ignores the Plotly JSON, so without this text an
+ * untrusted notebook's charts are silently blank; the drawing script removes it.
+ */
+export function chartPlaceholder(summary: string): string {
+  return `<p class="rlhf-plot-placeholder" style="margin:0;padding:8px;border:1px dashed #c00;color:#900;">` +
+    `${escapeHtml(UNTRUSTED_CHART_TEXT)} ${escapeHtml(summary)}</p>`;
+}
+
 /**
  * The MIME bundle of a figure. `includeLibrary` puts plotly.js itself into the HTML (needed once per page);
  * the drawing script waits for Plotly to appear, so figure order in a page does not matter.
@@ -99,14 +114,18 @@ export function plotlyBundle(fig: Figure, opts: { includeLibrary: boolean; divId
     ? `<script type="text/javascript">/* plotly.js (cartesian), inlined for offline use */\n${plotlyLibrarySource()}\n</script>\n`
     : '';
   const html =
-    `<div id="${escapeHtml(id)}" class="rlhf-plot" style="width:100%;max-width:900px;height:${height}px;"></div>\n` +
+    `<div id="${escapeHtml(id)}" class="rlhf-plot" style="width:100%;max-width:900px;height:${height}px;">` +
+    `${chartPlaceholder(figureSummary(fig))}</div>\n` +
     library +
     `<script type="text/javascript">\n(function () {\n` +
     `  var fig = ${scriptJson(full)};\n` +
-    `  function draw() { window.Plotly.newPlot(${scriptJson(id)}, fig.data, fig.layout, fig.config); }\n` +
+    `  function note() { var d = document.getElementById(${scriptJson(id)}); return d && d.querySelector('.rlhf-plot-placeholder'); }\n` +
+    `  function draw() { var p = note(); if (p) p.remove(); window.Plotly.newPlot(${scriptJson(id)}, fig.data, fig.layout, fig.config); }\n` +
     `  if (window.Plotly) { draw(); return; }\n` +
     `  var tries = 0, timer = setInterval(function () {\n` +
-    `    if (window.Plotly) { clearInterval(timer); draw(); } else if (++tries > 200) { clearInterval(timer); }\n` +
+    `    if (window.Plotly) { clearInterval(timer); draw(); } else if (++tries > 200) {\n` +
+    `      clearInterval(timer); var p = note(); if (p) p.textContent = 'Chart not drawn: plotly.js did not load on this page.';\n` +
+    `    }\n` +
     `  }, 50);\n})();\n</script>`;
   return {
     'application/vnd.plotly.v1+json': { data: fig.data, layout: full.layout, config },

@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../../lib/core/atomic';
 import { isSmoke, repoRoot, runDir } from '../../lib/core/paths';
 import { JupyterMessage, KernelClient } from './jupyter-client';
 import { kernelSpec } from './kernelspec';
+import { trustNotebook } from './trust-notebook';
 import { cellSource, formatNotebook, Notebook, NotebookOutput, readNotebook, toLines } from './notebook';
 
 /**
@@ -14,7 +15,8 @@ import { cellSource, formatNotebook, Notebook, NotebookOutput, readNotebook, toL
  *   npx tsx tools/notebook/run-notebooks.ts [notebook.ipynb ...] [--timeout SECONDS] [--echo]
  *
  * Without paths it runs every notebooks/*.ipynb in name order. The kernel inherits the environment, so
- * RLHF_SMOKE=1 (smoke mode) and RLHF_RUN_DIR reach the notebooks. The last line is
+ * RLHF_SMOKE=1 (smoke mode) and RLHF_RUN_DIR reach the notebooks. Executed copies are signed with Jupyter's
+ * trust mechanism when Python's nbformat is there (tools/notebook/trust-notebook.ts). The last line is
  * "notebooks: N passed, M failed"; the exit code is 1 when any notebook failed.
  */
 
@@ -195,6 +197,9 @@ export async function runNotebook(file: string, opts: RunOptions): Promise<Noteb
       cells: nb.cells.map((c, i) => (c.cell_type === 'code' ? { ...c, outputs: outputs[i], execution_count: counts[i] } : c)),
     };
     writeFileAtomic(executedPath, formatNotebook(executed));
+    // Trusted where it ran, so classic Jupyter draws its charts; elsewhere they show a "not trusted" note.
+    const trust = trustNotebook(executedPath);
+    if (trust.status === 'failed') opts.log(`note: the executed copy is not trusted (${trust.reason})`);
   };
 
   let kernel: KernelClient;
