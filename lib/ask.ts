@@ -29,8 +29,6 @@ export interface AskOptions {
   seed?: number;
   /** Most tokens per reply (default 32, as in the stages' evaluations). */
   maxNewTokens?: number;
-  /** Show the table (default true); false only returns it. */
-  show?: boolean;
 }
 
 /** One reply of one model. */
@@ -92,13 +90,25 @@ function containsRun(words: readonly string[], needle: readonly string[]): boole
 }
 
 /**
- * Asks every model of the run folder (ASK_MODELS, whichever exist) `question` and shows the replies with gold,
- * RM score and KL to SFT, e.g. ask('What is the capital of Peru?'). Returns the rows.
+ * Shows every model's replies to `question` side by side (see askModels), e.g. ask('What is the capital of Peru?'):
+ * a table with a row per reply, captioned with the fact gold judges against, and a line per empty column saying why.
  */
-export function ask(question: string, opts: AskOptions = {}): AskResult {
+export function ask(question: string, opts: AskOptions = {}): void {
+  const r = askModels(question, opts);
+  const about = r.fact ? `gold judges against: the ${r.fact.kind} of ${r.fact.subject} is ${r.fact.answer}` : 'no gold: not a quiz question';
+  showTable(r.rows.map((x) => ({ model: x.model, draw: x.draw, reply: x.reply, 'gold Likert': x.goldLikert, 'RM score': x.rmScore, 'KL to SFT': x.klToSft })),
+    { caption: `${question} (${about})`, maxRows: r.rows.length });
+  for (const n of r.notes.filter((n) => !n.startsWith('no gold'))) console.log(n);
+}
+
+/**
+ * Asks every model of the run folder (ASK_MODELS, whichever exist) `question`: its samples and greedy reply, each
+ * with gold, RM score and KL to SFT. Shows nothing (ask shows).
+ */
+export function askModels(question: string, opts: AskOptions = {}): AskResult {
   const samples = opts.samples ?? 3;
-  if (!Number.isInteger(samples) || samples < 0) throw new Error(`ask: samples must be an integer ≥ 0, got ${samples}`);
-  if (question.trim() === '') throw new Error('ask: the question is empty');
+  if (!Number.isInteger(samples) || samples < 0) throw new Error(`askModels: samples must be an integer ≥ 0, got ${samples}`);
+  if (question.trim() === '') throw new Error('askModels: the question is empty');
   const fact = factForQuestion(question);
   const notes: string[] = [];
   if (!fact) notes.push('no gold: not a quiz question (ask for the capital of a country or the chemical symbol of an element)');
@@ -126,12 +136,6 @@ export function ask(question: string, opts: AskOptions = {}): AskResult {
     rm?.model.dispose();
     sft?.model.dispose();
   }
-  if (opts.show ?? true) {
-    const about = fact ? `gold judges against: the ${fact.kind} of ${fact.subject} is ${fact.answer}` : 'no gold: not a quiz question';
-    showTable(rows.map((r) => ({ model: r.model, draw: r.draw, reply: r.reply, 'gold Likert': r.goldLikert, 'RM score': r.rmScore, 'KL to SFT': r.klToSft })),
-      { caption: `${question} (${about})`, maxRows: rows.length });
-    for (const n of notes.filter((n) => !n.startsWith('no gold'))) console.log(n);
-  }
   return { question, fact, rows, notes };
 }
 
@@ -140,7 +144,7 @@ function replies(name: string, m: LoadedModel, question: string, fact: Fact | nu
   cfg: { samples: number; seed: number; maxNewTokens: number }): AskRow[] {
   const { tokenizer } = m;
   if (sft && m.model.config.vocabSize !== sft.model.config.vocabSize) {
-    throw new Error(`ask: ${m.dir} has a vocabulary of ${m.model.config.vocabSize} tokens, SFT (${sft.dir}) of ${sft.model.config.vocabSize}: they are not from the same run`);
+    throw new Error(`askModels: ${m.dir} has a vocabulary of ${m.model.config.vocabSize} tokens, SFT (${sft.dir}) of ${sft.model.config.vocabSize}: they are not from the same run`);
   }
   const prompt = tokenizer.encode(chatPrompt(question));
   const sampled = generate(m.model, Array.from({ length: cfg.samples }, () => prompt), tokenizer.eosId,

@@ -9,7 +9,7 @@ import { GPT, GPTConfig } from '../lib/gpt';
 import { makeVocab, Tokenizer } from '../lib/tokenizer';
 import { saveModel } from '../lib/artifacts';
 import { applyRewardNormalization, headRewardModel, REWARD_HEAD, rewardModelMeta, rewardScores } from '../lib/rewardModel';
-import { ask, factForQuestion } from '../lib/ask';
+import { ask, askModels, factForQuestion } from '../lib/ask';
 import { loadFacts } from '../lib/facts';
 import { chatPrompt } from '../lib/chat';
 import { generate } from '../lib/sampling';
@@ -85,9 +85,9 @@ after(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('ask: every model of the run folder, its samples and greedy reply, each with gold, RM score and KL to SFT', () => {
+test('askModels: every model of the run folder, its samples and greedy reply, each with gold, RM score and KL to SFT', () => {
   const before = tf.memory().numTensors;
-  const r = ask(question, { samples: 2, maxNewTokens: 6, show: false });
+  const r = askModels(question, { samples: 2, maxNewTokens: 6 });
   assert.equal(tf.memory().numTensors, before, 'no tensor leaks: every loaded model is disposed');
   assert.equal(r.fact?.id, 'capital:PE');
   assert.deepEqual(r.rows.map((x) => `${x.model}/${x.draw}`), [
@@ -116,15 +116,15 @@ test('ask: every model of the run folder, its samples and greedy reply, each wit
   assert.deepEqual(r.notes, []);
 
   // Seeded: the same seed gives the same replies; another seed other samples but the same greedy replies.
-  const again = ask(question, { samples: 2, maxNewTokens: 6, show: false });
+  const again = askModels(question, { samples: 2, maxNewTokens: 6 });
   assert.deepEqual(again.rows, r.rows);
-  const other = ask(question, { samples: 2, maxNewTokens: 6, seed: 5, show: false });
+  const other = askModels(question, { samples: 2, maxNewTokens: 6, seed: 5 });
   assert.notDeepEqual(other.rows.filter((x) => x.draw !== 'greedy').map((x) => x.reply), r.rows.filter((x) => x.draw !== 'greedy').map((x) => x.reply));
   assert.deepEqual(other.rows.filter((x) => x.draw === 'greedy'), r.rows.filter((x) => x.draw === 'greedy'));
 });
 
-test('ask: no gold for a question outside the quiz, no RM score without a reward model, and says why', () => {
-  const r = ask('Tell me a joke.', { samples: 1, maxNewTokens: 4, show: false });
+test('ask, askModels: no gold for a question outside the quiz, no RM score without a reward model, and says why', () => {
+  const r = askModels('Tell me a joke.', { samples: 1, maxNewTokens: 4 });
   assert.equal(r.fact, null);
   assert.ok(r.rows.length === 6 && r.rows.every((x) => x.goldLikert === null && x.rmScore !== null));
   assert.match(r.notes.join('\n'), /no gold: not a quiz question/);
@@ -136,7 +136,8 @@ test('ask: no gold for a question outside the quiz, no RM score without a reward
     console.log = (...a: unknown[]) => { lines.push(a.join(' ')); };
     let noRm;
     try {
-      noRm = ask(question, { samples: 1, maxNewTokens: 4 });
+      ask(question, { samples: 1, maxNewTokens: 4 });
+      noRm = askModels(question, { samples: 1, maxNewTokens: 4 });
     } finally {
       console.log = log;
     }
@@ -146,6 +147,6 @@ test('ask: no gold for a question outside the quiz, no RM score without a reward
   } finally {
     fs.renameSync(path.join(dir, 'rm-away'), path.join(dir, 'rm'));
   }
-  assert.throws(() => ask('  '), /question is empty/);
+  assert.throws(() => askModels('  '), /question is empty/);
   assert.throws(() => ask(question, { samples: -1 }), /samples must be an integer/);
 });
