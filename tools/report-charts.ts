@@ -33,8 +33,8 @@ export interface ReportChart {
 /** Panels side by side, each with its own x and y axis (x, x2, x3 …), under one title. */
 export function panelsFigure(title: string, panels: readonly Panel[], height = 320): Figure {
   const n = panels.length;
-  const gap = n > 1 ? 0.09 : 0;
-  const layout: PlotLayout = { title: { text: title }, height, margin: { l: 60, r: 20, t: 50, b: 50 }, legend: { orientation: 'h', y: -0.25 } };
+  const gap = n > 1 ? 0.14 : 0;
+  const layout: PlotLayout = { title: { text: title }, height, margin: { l: 80, r: 20, t: 50, b: 50 }, legend: { orientation: 'h', y: -0.25 } };
   const data: PlotTrace[] = [];
   panels.forEach((p, i) => {
     const k = i === 0 ? '' : String(i + 1);
@@ -68,11 +68,11 @@ function numbers(h: Metrics, key: string, file: string): number[] | null {
   return v as number[];
 }
 
-/** A line trace of y against x, refusing series of different lengths (naming the file). */
+/** A line trace of y against x (markers too when the points are few), refusing series of different lengths (naming the file). */
 function line(name: string, x: number[] | null, y: number[] | null, file: string): PlotTrace[] {
   if (!x || !y) return [];
   if (x.length !== y.length) throw new Error(`${file}: ${name} has ${x.length} steps and ${y.length} values`);
-  return [{ type: 'scatter', mode: 'lines+markers', name, x, y, marker: { size: 4 } }];
+  return [{ type: 'scatter', mode: x.length > 50 ? 'lines' : 'lines+markers', name, x, y, marker: { size: 4 } }];
 }
 
 /** The training losses of SFT, the reward model and online DPO, one panel each (their units differ). */
