@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { chartPlaceholder, linesFigure, plotlyBundle, UNTRUSTED_CHART_TEXT } from '../lib/plot';
+import { chartPlaceholder, linesFigure, plotlyBundle, UNTRUSTED_CHART_TEXT } from '../lib/ui/plot';
 
 test('a chart div holds a visible "not drawn" note until its script removes it', () => {
   const fig = linesFigure({ loss: [3, 2, 1] }, { title: 'L<1>' });

@@ -29,7 +29,8 @@ test('the report renders prose, escaped code, tables, charts and metrics of a ru
   assert.match(html, /x &lt; y/);
   assert.match(html, /<table><tr><td>cell<\/td><\/tr><\/table>/);
   assert.match(html, /Plotly\.newPlot/);
-  assert.match(html, /<b>goldLikertMean<\/b> 3\.142/);
+  assert.match(html, /gold Likert <b>3\.14<\/b> at temperature 1/, 'the report card');
+  assert.match(html, /<b>goldLikertMean<\/b> 3\.142/, 'the full metrics');
   assert.equal(html.split('plotly.js (cartesian').length - 1, 1, 'plotly.js is inlined exactly once');
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -2,3 +2,4 @@
 export * from './artifacts';
 export * from './checkpoint';
 export * from './safetensors';
+export * from './ask';

@@ -1,19 +1,22 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import MarkdownIt from 'markdown-it';
-import { runDir, repoRoot, STAGE_NOTEBOOKS } from '../../lib/core/paths';
+import { runDir, repoRoot } from '../../lib/core/paths';
 import { escapeHtml } from '../../lib/ui/display';
 import { plotlyBundle, plotlyLibrarySource, Figure } from '../../lib/ui/plot';
 import { writeFileAtomic } from '../../lib/core/atomic';
 import { cellSource, Notebook, NotebookOutput, parseNotebook } from '../notebook/notebook';
+import { allMetricsHtml, CARD_STYLE, reportCardHtml } from './report-card';
+import { reportChartsHtml } from './report-charts';
 
 /**
- * `npm run report` (also the last step of `npm run pipeline`): one self-contained HTML page of a whole run — a
- * summary table of every stage's metrics.json, then every executed notebook of <run folder>/notebooks with its
- * prose, collapsed code and outputs (tables, Plotly charts drawn offline: plotly.js is inlined once).
+ * `npm run report` (also the last step of `npm run pipeline`): one self-contained HTML page of a whole run — the
+ * report card (each stage's headline figures, tools/report-card.ts) and the charts that tell the story
+ * (tools/report-charts.ts), every stage's full metrics in a collapsed section, then every executed notebook of
+ * <run folder>/notebooks with its prose, collapsed code and outputs (tables, Plotly charts drawn offline: plotly.js
+ * is inlined once).
  */
 
-const STAGES = Object.keys(STAGE_NOTEBOOKS);
 const md = new MarkdownIt({ html: false, linkify: false });
 
 /** The value of a MIME bundle entry as one string (nbformat may store it as a list of lines). */
@@ -49,26 +52,6 @@ export function notebookHtml(nb: Notebook, name: string): string {
   return parts.join('\n');
 }
 
-/** A compact number for the summary table. */
-function fmt(v: unknown): string {
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(4);
-  if (typeof v === 'object' && v !== null) return escapeHtml(JSON.stringify(v));
-  return escapeHtml(String(v));
-}
-
-/** The summary table: one block per stage that has a metrics.json. */
-export function metricsHtml(dir: string): string {
-  const rows: string[] = [];
-  for (const stage of STAGES) {
-    const file = path.join(dir, stage, 'metrics.json');
-    if (!fs.existsSync(file)) continue;
-    const m = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-    const cells = Object.entries(m).map(([k, v]) => `<span class="kv"><b>${escapeHtml(k)}</b> ${fmt(v)}</span>`).join(' ');
-    rows.push(`<tr><th>${escapeHtml(stage)}</th><td>${cells}</td></tr>`);
-  }
-  return rows.length === 0 ? '<p>No stage has written metrics yet.</p>' : `<table class="metrics">${rows.join('\n')}</table>`;
-}
-
 const STYLE = `
 body { font-family: system-ui, sans-serif; max-width: 1000px; margin: 2em auto; padding: 0 1em; color: #222; }
 pre { background: #f6f8fa; padding: .6em; overflow-x: auto; font-size: 12px; }
@@ -77,8 +60,8 @@ details.code summary { color: #888; cursor: pointer; font-size: 12px; }
 section.notebook { border-top: 3px solid #3b6ea5; margin-top: 3em; }
 .nbname { color: #3b6ea5; font-size: 12px; margin: .5em 0; }
 table { border-collapse: collapse; font-size: 13px; } td, th { border: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top; }
-table.metrics .kv { display: inline-block; margin: 0 .8em .2em 0; }
-`;
+figure.chart { margin: 1.5em 0 0; } figure.chart figcaption { color: #555; font-size: 13px; }
+${CARD_STYLE}`;
 
 /** Builds the report of a run folder; returns the path written. */
 export function buildReport(dir = runDir()): string {
@@ -88,7 +71,7 @@ export function buildReport(dir = runDir()): string {
   const html = `<!doctype html>\n<html><head><meta charset="utf-8"><title>RLHF workbook report</title><style>${STYLE}</style>\n` +
     `<script type="text/javascript">${plotlyLibrarySource()}</script></head><body>\n` +
     `<h1>RLHF workbook: report of ${escapeHtml(path.relative(repoRoot, dir) || dir)}</h1>\n<p>Generated ${new Date().toISOString()} from ` +
-    `${files.length} executed notebook(s).</p>\n<h2>Metrics by stage</h2>\n${metricsHtml(dir)}\n${body}\n</body></html>\n`;
+    `${files.length} executed notebook(s).</p>\n${reportCardHtml(dir)}\n${reportChartsHtml(dir)}\n${allMetricsHtml(dir)}\n${body}\n</body></html>\n`;
   const out = path.join(dir, 'report.html');
   writeFileAtomic(out, html);
   return out;
