@@ -1,3 +1,5 @@
+import { requirePosInt } from '../core/validate';
+
 /**
  * Reward over-optimisation curves (Gao, Schulman & Hilton 2022, "Scaling laws for reward model
  * over-optimization"). With d = √KL(π ‖ π_start), the gold reward gained over the starting policy follows
@@ -27,7 +29,7 @@ export function gaoCurve(form: GaoForm, alpha: number, beta: number, d: number):
 
 /** KL of best-of-n to the policy it samples from, in nats: ln n − (n − 1)/n. */
 export function bestOfNKlExact(n: number): number {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`bestOfNKlExact: n must be a positive integer, got ${n}`);
+  requirePosInt('bestOfNKlExact: n', n);
   return Math.log(n) - (n - 1) / n;
 }
 

@@ -1,3 +1,5 @@
+import { requirePosInt } from '../core/validate';
+
 /**
  * Intervals for the few-seed comparisons of the leaderboard: the mean of a handful of runs with Student's t,
  * and a win rate with Wilson's score interval.
@@ -9,7 +11,7 @@ const T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.2
 
 /** The 95 % two-sided critical value of t with `df` degrees of freedom (1.96 past 30). */
 export function t95(df: number): number {
-  if (!Number.isInteger(df) || df < 1) throw new Error(`t95: df must be a positive integer, got ${df}`);
+  requirePosInt('t95: df', df);
   return df <= 30 ? T95[df - 1] : 1.96;
 }
 

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic, writeJsonAtomic } from '../core/atomic';
+import { posInt } from '../core/validate';
 import { RawTensor, decodeSafetensors, encodeSafetensors, readSafetensorsHeader } from './safetensors';
 import type { GPTConfig } from '../model/gpt';
 
@@ -238,7 +239,7 @@ export function readCheckpointInfo(dir: string): { info: CheckpointInfo; config:
   const m = info!.model;
   if (typeof m !== 'object' || m === null) fail('rlhf.model is missing');
   for (const k of ['vocabSize', 'contextLength', 'dModel', 'nLayers', 'nHeads'] as const) {
-    if (!Number.isInteger(m[k]) || m[k] <= 0) fail(`rlhf.model.${k} must be a positive integer, got ${JSON.stringify(m[k])}`);
+    if (posInt(m[k]) !== null) fail(`rlhf.model.${k} must be a positive integer, got ${JSON.stringify(m[k])}`);
   }
   if (typeof m.dropout !== 'number') fail('rlhf.model.dropout must be a number');
   if (typeof info!.stage !== 'string') fail('rlhf.stage must be a string');
