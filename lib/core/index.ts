@@ -5,3 +5,4 @@ export * from './paths';
 export * from './rng';
 export * from './textNormalize';
 export * from './fileLock';
+export * from './overrides';

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 
 /**
@@ -36,9 +37,34 @@ export const STAGE_NOTEBOOKS: Record<string, string> = {
   'group-rl': 'notebooks/07_group_rl.ipynb',
 };
 
-/** The folder of one stage's outputs, e.g. stageDir('sft') → runs/sft. */
+/** The folder of one stage's outputs, e.g. stageDir('sft') → runs/sft. Stages write here. */
 export function stageDir(stage: string): string {
   return path.join(runDir(), stage);
+}
+
+/**
+ * A named run (`npm run stage -- 04 --name beta-0.02`) writes into its own folder and reads the stages before it
+ * from the run folder it was started from, named by this variable.
+ */
+export const UPSTREAM_ENV = 'RLHF_UPSTREAM_RUN_DIR';
+
+/** The run folder a named run reads earlier stages from, or null outside a named run. */
+export function upstreamRunDir(): string | null {
+  const env = process.env[UPSTREAM_ENV];
+  return env && env.trim() !== '' ? path.resolve(repoRoot, env) : null;
+}
+
+/**
+ * Where to read a stage's output from (`file` in it, or the folder itself): the run folder when it has it,
+ * otherwise the upstream run folder of a named run when that has it, otherwise the run folder (so that a
+ * missing-input error names the place the stage writes to).
+ */
+export function inputStageDir(stage: string, file = ''): string {
+  const own = stageDir(stage);
+  if (fs.existsSync(path.join(own, file))) return own;
+  const up = upstreamRunDir();
+  if (up && fs.existsSync(path.join(up, stage, file))) return path.join(up, stage);
+  return own;
 }
 
 /** Smoke mode (`RLHF_SMOKE=1`): every notebook finishes in seconds with tiny settings. */

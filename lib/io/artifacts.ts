@@ -3,7 +3,7 @@ import * as path from 'path';
 import { GPT } from '../model/gpt';
 import { Tokenizer } from '../model/tokenizer';
 import { CheckpointInfo, loadInto, readCheckpointInfo, saveCheckpoint } from './checkpoint';
-import { dataDir, repoRoot, STAGE_NOTEBOOKS, stageDir } from '../core/paths';
+import { dataDir, inputStageDir, repoRoot, STAGE_NOTEBOOKS, stageDir } from '../core/paths';
 import { headRewardModel, logLikelihoodRewardModel, logRatioRewardModel, missingTokenHeads, REWARD_FORMS, REWARD_HEAD, RewardModel, RewardModelMeta, TOKEN_BONUS_HEAD, TOKEN_WEIGHT_HEAD, weightedLogLikelihoodRewardModel } from '../reward/rewardModel';
 
 /**
@@ -26,22 +26,45 @@ export function baseModelDir(): string {
 }
 
 /**
- * Whether a stage of the run folder has written `file` (default: a checkpoint's config.json): for the optional
- * comparisons of the later notebooks (05 shows PPO's policy when stage 04 has run).
+ * Whether a stage's `file` (default: a checkpoint's config.json) can be read — from the run folder, a named run's
+ * upstream folder, or the shipped models: for the optional comparisons of the later notebooks (05 shows PPO's
+ * policy when stage 04 has run).
  */
 export function hasStage(stage: string, file = 'config.json'): boolean {
-  return fs.existsSync(path.join(stageDir(stage), file));
+  return fs.existsSync(path.join(locateStage(stage, file).dir, file));
 }
+
+/** The models shipped in data/ so that every notebook opens on its own (data/sft, data/rm). */
+export const SHIPPED_STAGES: readonly string[] = ['sft', 'rm'];
+
+/** Where a stage's output is read from, and whether that is the run folder, a named run's upstream or data/. */
+export function locateStage(stage: string, file = 'config.json'): { dir: string; source: 'run' | 'upstream' | 'shipped' } {
+  const dir = inputStageDir(stage, file);
+  if (fs.existsSync(path.join(dir, file))) return { dir, source: dir === stageDir(stage) ? 'run' : 'upstream' };
+  const shipped = path.join(dataDir, stage);
+  if (SHIPPED_STAGES.includes(stage) && fs.existsSync(path.join(shipped, file))) return { dir: shipped, source: 'shipped' };
+  return { dir, source: 'run' };
+}
+
+const announced = new Set<string>();
 
 /**
  * The folder of a stage's output, checked to exist; otherwise an error that says which notebook to run.
- * `file` is the file that must be there (default: a checkpoint's config.json).
+ * `file` is the file that must be there (default: a checkpoint's config.json). Reading from anywhere but the run
+ * folder is said once per stage (a named run's upstream folder, or the model shipped in data/).
  */
 export function requireStage(stage: string, file = 'config.json'): string {
-  const dir = stage === 'base' ? baseModelDir() : stageDir(stage);
+  if (stage === 'base') return baseModelDir();
+  const { dir, source } = locateStage(stage, file);
   if (!fs.existsSync(path.join(dir, file))) {
     const nb = STAGE_NOTEBOOKS[stage];
     throw new Error(`stage "${stage}" has not been run yet (${rel(path.join(dir, file))} is missing): run ${nb ?? 'the previous stage'} first, or \`npm run pipeline\``);
+  }
+  if (source !== 'run' && !announced.has(stage)) {
+    announced.add(stage);
+    console.log(source === 'shipped'
+      ? `${stage}: the model shipped with the workbook (${rel(dir)}); run ${STAGE_NOTEBOOKS[stage]} to use your own`
+      : `${stage}: read from ${rel(dir)} (the run this named run started from)`);
   }
   return dir;
 }
