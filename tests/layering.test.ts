@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 /**
- * The layering of lib/ (README.md, Layout): each folder may import its own files and the folders before it, never
+ * The layering of lib/ (docs/DEVELOPING.md, Layout): each folder may import its own files and the folders before it, never
  * one after it; `ui` stands apart (it imports `core` only, and only notebooks import it). lib/ imports nothing from
  * tools/, tests/ or notebooks/, and the files form no import cycle.
  */

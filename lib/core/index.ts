@@ -1,4 +1,4 @@
-/** The core layer of lib/ (see README.md, Layout): one import for the notebooks. Library files import the files directly. */
+/** The core layer of lib/ (see docs/DEVELOPING.md, Layout): one import for the notebooks. Library files import the files directly. */
 export * from './atomic';
 export * from './jsonl';
 export * from './paths';

@@ -1,4 +1,4 @@
-/** The engine layer of lib/ (see README.md, Layout): one import for the notebooks. Library files import the files directly. */
+/** The engine layer of lib/ (see docs/DEVELOPING.md, Layout): one import for the notebooks. Library files import the files directly. */
 export * from './engine';
 export * from './fusedOpRegistry';
 export * from './jsFusedOps';

@@ -1,4 +1,4 @@
-/** The eval layer of lib/ (see README.md, Layout): one import for the notebooks. Library files import the files directly. */
+/** The eval layer of lib/ (see docs/DEVELOPING.md, Layout): one import for the notebooks. Library files import the files directly. */
 export * from './diversity';
 export * from './evaluate';
 export * from './recall';

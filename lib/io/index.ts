@@ -1,4 +1,4 @@
-/** The io layer of lib/ (see README.md, Layout): one import for the notebooks. Library files import the files directly. */
+/** The io layer of lib/ (see docs/DEVELOPING.md, Layout): one import for the notebooks. Library files import the files directly. */
 export * from './artifacts';
 export * from './checkpoint';
 export * from './safetensors';

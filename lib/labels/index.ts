@@ -1,4 +1,4 @@
-/** The labels layer of lib/ (see README.md, Layout): one import for the notebooks. Library files import the files directly. */
+/** The labels layer of lib/ (see docs/DEVELOPING.md, Layout): one import for the notebooks. Library files import the files directly. */
 export * from './consensus';
 export * from './labelers';
 export * from './preferences';

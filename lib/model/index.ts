@@ -1,4 +1,4 @@
-/** The model layer of lib/ (see README.md, Layout): one import for the notebooks. Library files import the files directly. */
+/** The model layer of lib/ (see docs/DEVELOPING.md, Layout): one import for the notebooks. Library files import the files directly. */
 export * from './adam';
 export * from './batches';
 export * from './chat';

@@ -1,4 +1,4 @@
-/** The reward layer of lib/ (see README.md, Layout): one import for the notebooks. Library files import the files directly. */
+/** The reward layer of lib/ (see docs/DEVELOPING.md, Layout): one import for the notebooks. Library files import the files directly. */
 export * from './config';
 export * from './normalization';
 export * from './rewardModel';

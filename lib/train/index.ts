@@ -1,4 +1,4 @@
-/** The train layer of lib/ (see README.md, Layout): one import for the notebooks. Library files import the files directly. */
+/** The train layer of lib/ (see docs/DEVELOPING.md, Layout): one import for the notebooks. Library files import the files directly. */
 export * from './bestCheckpoint';
 export * from './bestOfN';
 export * from './dpo';

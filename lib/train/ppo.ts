@@ -32,7 +32,7 @@ export interface PpoConfig {
   /**
    * Initial KL coefficient β of PPO's reward r = score − β·KL(policy ‖ SFT). It prices drift from the SFT model: too
    * small and the policy wanders into replies the reward model misjudges; too large and it barely moves. The default,
-   * 0.05 (TRL's default), is the value chosen on validation gold against the default reward model (README, results).
+   * 0.05 (TRL's default), is the value chosen on validation gold against the default reward model (docs/RESULTS.md).
    */
   klCoef: number;
   /** Adaptive KL: target KL per response in nats (null = fixed β). */

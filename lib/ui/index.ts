@@ -1,4 +1,4 @@
-/** The ui layer of lib/ (see README.md, Layout): one import for the notebooks. Library files import the files directly. */
+/** The ui layer of lib/ (see docs/DEVELOPING.md, Layout): one import for the notebooks. Library files import the files directly. */
 export * from './display';
 export * from './format';
 export * from './plot';

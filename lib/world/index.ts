@@ -1,4 +1,4 @@
-/** The world layer of lib/ (see README.md, Layout): one import for the notebooks. Library files import the files directly. */
+/** The world layer of lib/ (see docs/DEVELOPING.md, Layout): one import for the notebooks. Library files import the files directly. */
 export * from './answerMentions';
 export * from './corpus';
 export * from './datasets';
