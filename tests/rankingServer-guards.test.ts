@@ -170,7 +170,7 @@ test('a second `npm run rank` process on the same file exits with a message nami
   const server = await startRankingServer({ candidatesFile, rankingsFile, port: 0 });
   try {
     const tsx = path.join(__dirname, '..', 'node_modules', '.bin', 'tsx');
-    const cli = spawn(tsx, [path.join(__dirname, '..', 'tools', 'rank.ts'), '--candidates', candidatesFile, '--out', rankingsFile, '--port', '0']);
+    const cli = spawn(tsx, [path.join(__dirname, '..', 'tools', 'commands', 'rank.ts'), '--candidates', candidatesFile, '--out', rankingsFile, '--port', '0']);
     let stderr = '';
     cli.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
     const timer = setTimeout(() => cli.kill(), 60_000); // a server that starts instead of refusing would run forever
