@@ -13,7 +13,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
-const { checkIsaBuild } = require('./native/check-isa-objects');
+const { checkIsaBuild } = require('./check-isa-objects');
 
 const root = path.resolve(__dirname, '..', '..');
 const nativeDir = path.join(root, 'native');

@@ -9,7 +9,7 @@
 #            object check, selfTest() and tests/native-kernels + native-ops (via RLHF_NATIVE_ADDON); the
 #            standalone self-test built with clang++ passes
 # Usage: tools/native/portability.sh [haswell|nehalem|arm64|clang]...   (default: all; needs the addon built
-# with `node tools/build-native.js` for haswell/nehalem). Prints one PASS/FAIL line per check with its wall
+# with `node tools/native/build-native.js` for haswell/nehalem). Prints one PASS/FAIL line per check with its wall
 # time and exits 1 if any failed. Needs qemu-user, g++-aarch64-linux-gnu and clang (Debian packages).
 # Work files go to $RLHF_PORTABILITY_DIR (default /tmp/rlhf-portability); RLHF_NATIVE_ADDON names another addon
 # file for haswell/nehalem.
@@ -59,7 +59,7 @@ expect() {
 # addon_under_qemu <cpu> <isa>: the real addon in emulated node: info(), selfTest(), parity with tfjs wasm.
 addon_under_qemu() {
   local cpu=$1 isa=$2 log=$work/addon-$1.log
-  [ -f "$addon" ] || { echo "  $addon is not built (node tools/build-native.js)"; return 1; }
+  [ -f "$addon" ] || { echo "  $addon is not built (node tools/native/build-native.js)"; return 1; }
   local code="const n = require('$addon'); const i = n.info(); const s = n.selfTest();
     console.log('isa=' + i.isa + ' selfTest=' + (s.ok ? 'ok' : 'FAILED ' + s.failures.join('; ')));"
   qemu-x86_64 -cpu "$cpu" "$node_bin" -e "$code" >"$log" 2>&1 || { tail -5 "$log"; return 1; }
@@ -102,13 +102,13 @@ check_arm64() {
 check_clang() {
   local t0 out=$work/clang/rlhf_native.node st=0
   t0=$(date +%s)
-  (cd "$root" && CC=clang CXX=clang++ node tools/build-native.js --force --strict --out="$out") >"$work/build-clang.log" 2>&1 || st=1
+  (cd "$root" && CC=clang CXX=clang++ node tools/native/build-native.js --force --strict --out="$out") >"$work/build-clang.log" 2>&1 || st=1
   tail -3 "$work/build-clang.log" | sed 's/^/  /'
   if [ $st = 0 ]; then
     readelf -p .comment "$out" | grep -q clang || { echo "  $out was not built by clang"; st=1; }
     node -e "const s = require('$out').selfTest(); console.log('  clang addon selfTest: ' + (s.ok ? 'ok' : s.failures.join('; '))); process.exit(s.ok ? 0 : 1)" || st=1
   fi
-  report "clang addon build" "$t0" $st "CC=clang CXX=clang++ node tools/build-native.js --strict --out=$out (object check included)"
+  report "clang addon build" "$t0" $st "CC=clang CXX=clang++ node tools/native/build-native.js --strict --out=$out (object check included)"
   t0=$(date +%s)
   st=0
   selftest_build clang++ "$work/selftest-clang" x64 >"$work/build-clang-selftest.log" 2>&1 || { cat "$work/build-clang-selftest.log"; st=1; }
