@@ -132,6 +132,22 @@ describe('notebook runner (a real tslab kernel per notebook)', () => {
 });
 
 describe('the kernel (tools/notebook/kernel.js) spoken to directly', () => {
+  test('a notebook outside the kernel\'s checkout (a copied or moved checkout) is refused, naming both folders and the fix', async () => {
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'rlhf-other-checkout-'));
+    const k = await KernelClient.start({ argv: kernelSpec().argv, cwd: elsewhere });
+    try {
+      const r = await k.execute('console.log("ran");', { timeoutMs: 60000 });
+      assert.equal(r.status, 'error');
+      assert.equal(r.reply?.ename, 'WrongCheckout');
+      assert.ok(String(r.reply?.evalue).includes(elsewhere) && String(r.reply?.evalue).includes(root), String(r.reply?.evalue));
+      assert.match(String(r.reply?.evalue), /npm install/);
+      assert.ok(!r.outputs.some((m) => m.content.text === 'ran\n'), 'the cell did not run');
+    } finally {
+      await k.shutdown();
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   test('a failing cell\'s reply carries ename, evalue and traceback, so Jupyter clients can report it', async () => {
     const k = await KernelClient.start({ argv: kernelSpec().argv, cwd: root });
     try {

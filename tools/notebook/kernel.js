@@ -13,7 +13,34 @@ if (!configPath) {
   process.exit(2);
 }
 const absConfig = path.resolve(configPath); // resolve before chdir: Jupyter may pass a relative path
-process.chdir(path.resolve(__dirname, '..', '..'));
+// Jupyter starts a kernel in the notebook's folder. A kernel spec holds the absolute path of the checkout where
+// `npm install` wrote it, so a notebook of a copied or moved checkout would run that other checkout's library.
+const startedIn = process.cwd();
+const root = path.resolve(__dirname, '..', '..');
+process.chdir(root);
+
+/** Whether `dir` is the checkout's root or inside it. */
+function insideCheckout(dir) {
+  const rel = path.relative(root, dir);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/**
+ * A notebook outside this kernel's checkout is refused: every cell replies with an error that names both folders
+ * and the command that fixes it, instead of quietly running the other checkout's code.
+ */
+function refuseForeignNotebooks() {
+  if (insideCheckout(startedIn) || process.env.RLHF_KERNEL_ANY_FOLDER === '1') return;
+  const { JupyterHandlerImpl } = require('tslab/dist/jupyter');
+  if (!JupyterHandlerImpl || typeof JupyterHandlerImpl.prototype.handleExecute !== 'function') return;
+  const message = `This notebook is in ${startedIn}, but this kernel is the workbook at ${root} (its kernel spec was written ` +
+    `there by npm install), so it would run that checkout's library. Run \`npm install\` (or \`npm run kernel:install\`) ` +
+    `in the checkout that holds this notebook, then restart the kernel.`;
+  JupyterHandlerImpl.prototype.handleExecute = async function (req, writeStream) {
+    writeStream('stderr', message + '\n');
+    return { status: 'error', execution_count: 0, ename: 'WrongCheckout', evalue: message, traceback: [message] };
+  };
+}
 
 /**
  * tslab prints a failing cell's error on stderr and replies {status: 'error'} without ename/evalue/traceback, so
@@ -72,5 +99,6 @@ function resolveFolderImports() {
 
 reportErrorsInReplies();
 resolveFolderImports();
+refuseForeignNotebooks();
 // The local tslab only (enableFindLocal: false), so a global tslab never takes over.
 require('tslab/dist/main').startKernel({ configPath: absConfig, enableFindLocal: false });
