@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { GPT } from './gpt';
 import { Adam, clipByGlobalNorm } from './adam';
+import { assertFinite, type StepContext } from './finiteGuard';
 import { chatPrompt, chatReply } from './chat';
 import { bradleyTerryLoss, groupedPairs, pairRewards, PairBatch } from './losses';
 import type { IndexPair } from './preferences';
@@ -410,9 +411,12 @@ export interface RewardStepResult {
 
 /**
  * One optimiser step of the reward model on a batch: loss and gradients of every trainable weight, global-norm
- * clipping (gradClip 0 = none), Adam with the given learning rate. Allocates no tensor that outlives the call.
+ * clipping (gradClip 0 = none), Adam with the given learning rate. Before the update, the loss, the gradients'
+ * global norm and the learning rate must be finite (lib/finiteGuard.ts): otherwise a NonFiniteError naming
+ * `opts.guard`'s stage, step and last good checkpoint, with the weights untouched. Allocates no tensor that
+ * outlives the call (nor when it throws).
  */
-export function rewardModelStep(rm: RewardModel, optimizer: Adam, batch: RewardBatch, opts: { learningRate: number; gradClip: number; training?: boolean }): RewardStepResult {
+export function rewardModelStep(rm: RewardModel, optimizer: Adam, batch: RewardBatch, opts: { learningRate: number; gradClip: number; training?: boolean; guard?: StepContext }): RewardStepResult {
   const tokens = tf.tensor2d(batch.tokens, undefined, 'int32');
   let rewards: tf.Tensor1D | null = null;
   const trainable = [...rm.model.params().values()].filter((v) => v.trainable);
@@ -427,6 +431,13 @@ export function rewardModelStep(rm: RewardModel, optimizer: Adam, batch: RewardB
     const c = clipByGlobalNorm(grads, opts.gradClip);
     clipped = c.grads;
     gradNorm = c.norm;
+  }
+  try {
+    assertFinite(opts.guard ?? { stage: 'rewardModelStep', step: optimizer.steps + 1, lastCheckpoint: 'not given' }, value,
+      opts.gradClip > 0 ? gradNorm : grads, opts.learningRate);
+  } catch (err) {
+    tf.dispose([tokens, value, rewards ?? [], ...Object.values(grads), ...(clipped === grads ? [] : Object.values(clipped))]);
+    throw err;
   }
   optimizer.step(clipped, opts.learningRate);
   const loss = value.dataSync()[0];
