@@ -1,4 +1,6 @@
-import { validatePairTrainingFields, type PairTrainingConfig } from './rewardModel';
+import type { Adam } from './adam';
+import type { StepContext } from './finiteGuard';
+import { rewardModelStep, validatePairTrainingFields, type PairTrainingConfig, type RewardBatch, type RewardModel, type RewardStepResult } from './rewardModel';
 
 /**
  * Direct Preference Optimization (Rafailov et al. 2023): the policy learns the labelers' preferences directly, with
@@ -78,4 +80,17 @@ export function validateDpoConfig(c: DpoConfig): DpoConfig {
   validateDpoPolicyFields(c, 'DpoConfig');
   if (!Number.isInteger(c.splitSeed)) throw new Error(`DpoConfig.splitSeed must be an integer, got ${c.splitSeed}`);
   return c;
+}
+
+/**
+ * One DPO step (notebooks 05 and 06): rewardModelStep on the 'logRatio' reward model with dropout off. The policy's
+ * log-probabilities in the loss are then the ones it gives its replies when it samples and when it is scored (both
+ * without dropout), as in PPO's loss (lib/ppo.ppoLoss): at the first step the policy equals the reference, so every
+ * log-ratio is exactly 0 and the loss exactly log 2, whatever the model's dropout. With dropout on, the policy's pass
+ * would be a random thinned network compared against the reference's full one: a log-ratio that is not 0 at the
+ * start and a gradient that pushes on noise. At dropout 0 (the workbook's default) the two settings compute the same.
+ */
+export function dpoStep(dpo: RewardModel, optimizer: Adam, batch: RewardBatch, opts: { learningRate: number; gradClip: number; guard?: StepContext }): RewardStepResult {
+  if (dpo.form !== 'logRatio') throw new Error(`dpoStep: DPO trains a 'logRatio' reward model, got '${dpo.form}'`);
+  return rewardModelStep(dpo, optimizer, batch, { ...opts, training: false });
 }
