@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../lib/atomic';
+import { removeStaleTemps } from '../lib/atomicDir';
 import { isSmoke, repoRoot, runDir } from '../lib/paths';
 import { JupyterMessage, KernelClient } from './jupyter-client';
 import { kernelSpec } from './kernelspec';
@@ -185,6 +186,7 @@ export async function runNotebook(file: string, opts: RunOptions): Promise<Noteb
     return fail(`${name}: ${(err as Error).message.replace(`${file}: `, '')}`);
   }
   const executedPath = path.join(runDir(), 'notebooks', path.basename(file));
+  removeStaleTemps(path.dirname(executedPath)); // what a killed run left half-written
   const outputs: NotebookOutput[][] = nb.cells.map(() => []);
   const counts: (number | null)[] = nb.cells.map(() => null);
   const collector = new OutputCollector(outputs);
