@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 
 /**
  * The guard of every training loop: a step whose loss or gradients are not finite (NaN or ±Infinity) stops the
- * stage before the optimiser applies it, with a message naming the stage, the step and the last good checkpoint.
+ * stage before the optimiser applies it, with a message naming the stage, the step and the last checkpoint on disk (where the stage started).
  * The notebooks save only after training, so a stopped stage writes nothing after the bad step.
  *
  *   const { value, grads } = tf.variableGrads(...);
@@ -20,7 +20,7 @@ export interface StepContext {
   stage: string;
   /** The step being taken (1-based, as the progress bar counts). */
   step: number;
-  /** The last checkpoint on disk that is known good (usually the stage's starting model), or a sentence why none. */
+  /** The last checkpoint on disk: the model the stage started from (or a phrase saying there is none). */
   lastCheckpoint: string;
 }
 
@@ -35,8 +35,8 @@ export class NonFiniteError extends Error {
 
   constructor(ctx: StepContext, quantity: string, value: number) {
     super(`stage ${ctx.stage} stopped at step ${ctx.step}: the ${quantity} is ${value} (not finite), so the step is not applied ` +
-      `and nothing of this stage is saved; the last good checkpoint is ${ctx.lastCheckpoint}. ` +
-      'Lower the learning rate or check the inputs, then run the stage again.');
+      `and nothing of this stage is saved; the last checkpoint on disk is ${ctx.lastCheckpoint}, where the stage started. ` +
+      'Lower the learning rate or check that checkpoint, then run the stage again.');
     this.name = 'NonFiniteError';
     this.stage = ctx.stage;
     this.step = ctx.step;

@@ -413,7 +413,7 @@ export interface RewardStepResult {
  * One optimiser step of the reward model on a batch: loss and gradients of every trainable weight, global-norm
  * clipping (gradClip 0 = none), Adam with the given learning rate. Before the update, the loss, the gradients'
  * global norm and the learning rate must be finite (lib/finiteGuard.ts): otherwise a NonFiniteError naming
- * `opts.guard`'s stage, step and last good checkpoint, with the weights untouched. Allocates no tensor that
+ * `opts.guard`'s stage, step and last checkpoint on disk, with the weights untouched. Allocates no tensor that
  * outlives the call (nor when it throws).
  */
 export function rewardModelStep(rm: RewardModel, optimizer: Adam, batch: RewardBatch, opts: { learningRate: number; gradClip: number; training?: boolean; guard?: StepContext }): RewardStepResult {

@@ -37,7 +37,7 @@ test('assertFinite passes finite values and names stage, step, quantity and last
     assert.ok(err instanceof NonFiniteError, `${loss}, ${norm}, ${lr} must throw`);
     assert.match(err.message, re);
     assert.match(err.message, /stage sft stopped at step 7/);
-    assert.match(err.message, /last good checkpoint is runs\/base/);
+    assert.match(err.message, /last checkpoint on disk is runs\/base, where the stage started/);
     assert.equal(err.step, 7);
   }
 });
@@ -100,7 +100,7 @@ test('rewardModelStep refuses a NaN learning rate before the update: weights unt
   const before = tf.memory().numTensors;
   for (const gradClip of [1, 0]) {
     assert.throws(() => rewardModelStep(rm, opt, batch(), { learningRate: NaN, gradClip, guard: { stage: 'dpo', step: 4, lastCheckpoint: 'runs/sft' } }),
-      /stage dpo stopped at step 4: the learning rate is NaN.*last good checkpoint is runs\/sft/s);
+      /stage dpo stopped at step 4: the learning rate is NaN.*last checkpoint on disk is runs\/sft/s);
   }
   assert.equal(tf.memory().numTensors, before, 'the refused step leaks no tensor');
   assert.deepEqual(model.param('wte.weight').dataSync(), weights, 'the weights are not updated');
