@@ -96,6 +96,33 @@ export function processesOf(runDir: string): number[] {
   return pids;
 }
 
+/** The parent process id of a process (from /proc), or null when it has ended. */
+function parentOf(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The process that runs the notebooks of this run folder (the parent of its kernel, tools/kernel.js), once a
+ * kernel runs; null when none does. `npx tsx` starts it two processes down, so the id of the spawned command is not it.
+ */
+export function notebookRunnerPid(runDir: string): number | null {
+  for (const pid of processesOf(runDir)) {
+    let cmd = '';
+    try {
+      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (cmd.includes('kernel.js')) return parentOf(pid);
+  }
+  return null;
+}
+
 /** Waits until `check` is true (polled every `everyMs`) or `timeoutMs` passes; returns whether it became true. */
 export async function waitFor(check: () => boolean, timeoutMs: number, everyMs = 20): Promise<boolean> {
   const end = Date.now() + timeoutMs;

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { STAGE_NOTEBOOKS } from '../../../lib/paths';
 import { completeRun } from '../fixture';
-import { copyRunDir, processesOf, runNotebooks, startTool, tempDir, tempEntries, waitFor } from '../helpers';
+import { copyRunDir, notebookRunnerPid, processesOf, runNotebooks, startTool, tempDir, tempEntries, waitFor } from '../helpers';
 import { stageProblems } from '../stageArtifact';
 import type { InterruptionCase } from '../types';
 
@@ -48,7 +48,15 @@ async function interrupt(k: Kill): Promise<string[]> {
     } else {
       await new Promise((r) => setTimeout(r, at.afterMs));
     }
-    run.kill(k.signal, k.group);
+    if (k.group) {
+      run.kill(k.signal, true);
+    } else {
+      // kill -9 of the process that runs the notebook (and started the kernel), not of npx above it
+      let runner: number | null = null;
+      await waitFor(() => (runner = notebookRunnerPid(dir)) !== null, 600_000, 20);
+      if (runner === null) lost.push('never found the notebook runner to kill');
+      else process.kill(runner, k.signal);
+    }
     const ended = await Promise.race([run.done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20_000))]);
     if (!ended) {
       lost.push('the runner did not end within 20 s of the signal');
