@@ -70,3 +70,12 @@ export function assertFinite(ctx: StepContext, loss: number | tf.Tensor, grads?:
   }
   if (learningRate !== undefined && !Number.isFinite(learningRate)) throw new NonFiniteError(ctx, 'learning rate', learningRate);
 }
+
+/**
+ * Throws a {@link NonFiniteError} unless every named value is finite: for what a loop measures besides its loss.
+ * Online DPO needs it: on a policy with NaN weights every reply is the same, no pair forms, no step is taken, and only
+ * the reward-model scores and the KL to the reference show the damage.
+ */
+export function assertFiniteValues(ctx: StepContext, values: Record<string, number>): void {
+  for (const [quantity, v] of Object.entries(values)) if (!Number.isFinite(v)) throw new NonFiniteError(ctx, quantity, v);
+}

@@ -8,7 +8,7 @@ import { initEngine } from '../lib/engine';
 import { GPT, GPTConfig } from '../lib/gpt';
 import { Adam } from '../lib/adam';
 import { lmLoss } from '../lib/lm';
-import { assertFinite, globalGradNorm, NonFiniteError } from '../lib/finiteGuard';
+import { assertFinite, assertFiniteValues, globalGradNorm, NonFiniteError } from '../lib/finiteGuard';
 import { logRatioRewardModel, rewardBatch, rewardModelStep } from '../lib/rewardModel';
 import { saveCheckpoint } from '../lib/checkpoint';
 
@@ -115,4 +115,10 @@ test('rewardModelStep refuses a NaN learning rate before the update: weights unt
   opt.dispose();
   model.dispose();
   ref.dispose();
+});
+
+test('assertFiniteValues names the first value that is not finite', () => {
+  assert.doesNotThrow(() => assertFiniteValues(ctx, { 'reward-model score': 1.5, 'KL to the reference': 0 }));
+  assert.throws(() => assertFiniteValues({ stage: 'online-dpo', step: 3, lastCheckpoint: 'runs/sft' }, { 'reward-model score': 1.5, 'KL to the reference': NaN }),
+    (e: unknown) => e instanceof NonFiniteError && /stage online-dpo stopped at step 3: the KL to the reference is NaN/.test(e.message));
 });
