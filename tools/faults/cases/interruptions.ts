@@ -100,11 +100,14 @@ const resumeCase: InterruptionCase = {
     copyRunDir(fixture, dir);
     const manifests = path.join(fixture, '.manifests'); // a fixture made by notebooks alone has none: 01 and 02 then run first
     if (fs.existsSync(manifests)) fs.cpSync(manifests, path.join(dir, '.manifests'), { recursive: true });
+    fs.rmSync(path.join(dir, '.manifests', 'rm.json'), { force: true }); // so that 03 runs (its outputs stay complete)
     const lost: string[] = [];
     try {
       const run = startTool(['tools/pipeline.ts', '--resume'], dir);
-      const started = await waitFor(() => fs.readdirSync(dir).some((n) => n.startsWith('.rm.tmp-')), 900_000, 5);
-      if (!started) lost.push('never saw stage 03 write its outputs');
+      let ended = false;
+      void run.done.then(() => { ended = true; });
+      const started = await waitFor(() => ended || fs.readdirSync(dir).some((n) => n.startsWith('.rm.tmp-')), 900_000, 5);
+      if (!started || ended) lost.push('never saw stage 03 write its outputs');
       run.kill('SIGINT', true);
       await run.done;
       await waitFor(() => processesOf(dir).length === 0, 5000, 100);
