@@ -41,24 +41,28 @@ async function interrupt(k: Kill): Promise<string[]> {
   const stageDir = path.join(dir, k.stage);
   try {
     const run = startTool(['tools/run-notebooks.ts', STAGE_NOTEBOOKS[k.stage]], dir);
+    let ended = false;
+    void run.done.then(() => { ended = true; });
     const at = k.at;
     if (at === 'while writing outputs') {
-      const writing = await waitFor(() => fs.readdirSync(dir).some((n) => n.startsWith(`.${k.stage}.tmp-`) || n.startsWith(`..${k.stage}.tmp-`)), 600_000, 5);
+      const writing = await waitFor(() => ended || fs.readdirSync(dir).some((n) => n.startsWith(`.${k.stage}.tmp-`) || n.startsWith(`..${k.stage}.tmp-`)), 600_000, 5);
       if (!writing) lost.push(`${k.stage}: never saw the stage write its outputs`);
     } else {
       await new Promise((r) => setTimeout(r, at.afterMs));
     }
+    // A stage that ended before the moment was not interrupted: the case failed to try what it says.
+    if (ended) lost.push('the stage ended before the kill: nothing was interrupted (choose an earlier moment)');
     if (k.group) {
       run.kill(k.signal, true);
     } else {
       // kill -9 of the process that runs the notebook (and started the kernel), not of npx above it
       let runner: number | null = null;
-      await waitFor(() => (runner = notebookRunnerPid(dir)) !== null, 600_000, 20);
-      if (runner === null) lost.push('never found the notebook runner to kill');
-      else process.kill(runner, k.signal);
+      await waitFor(() => ended || (runner = notebookRunnerPid(dir)) !== null, 600_000, 20);
+      if (runner !== null) process.kill(runner, k.signal);
+      else lost.push('never found the notebook runner to kill');
     }
-    const ended = await Promise.race([run.done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20_000))]);
-    if (!ended) {
+    const stopped = await Promise.race([run.done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20_000))]);
+    if (!stopped) {
       lost.push('the runner did not end within 20 s of the signal');
       run.kill('SIGKILL', true);
       await run.done;
@@ -85,8 +89,8 @@ const kills: Kill[] = [
   { stage: 'sft', signal: 'SIGKILL', group: true, at: { afterMs: 3000 } },
   { stage: 'sft', signal: 'SIGKILL', group: true, at: 'while writing outputs' },
   { stage: 'sft', signal: 'SIGINT', group: true, at: 'while writing outputs' },
-  { stage: 'sft', signal: 'SIGKILL', group: false, at: { afterMs: randomMs(1, 2000, 30000) } },
-  { stage: 'ranking', signal: 'SIGINT', group: true, at: { afterMs: randomMs(2, 5000, 40000) } }, // 02 opens its output folder at its first cell
+  { stage: 'sft', signal: 'SIGKILL', group: false, at: { afterMs: randomMs(1, 2000, 15000) } },
+  { stage: 'ranking', signal: 'SIGINT', group: true, at: { afterMs: randomMs(2, 3000, 15000) } }, // 02 opens its output folder at its first cell
   { stage: 'rm', signal: 'SIGKILL', group: true, at: 'while writing outputs' },
 ];
 
