@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from '../lib/engine';
+import { initEngine } from '../lib/engine/engine';
 import { GPT, GPTConfig } from '../lib/model/gpt';
 import { makeVocab, Tokenizer } from '../lib/model/tokenizer';
 import { saveModel } from '../lib/io/artifacts';

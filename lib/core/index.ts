@@ -6,3 +6,5 @@ export * from './rng';
 export * from './textNormalize';
 export * from './fileLock';
 export * from './overrides';
+export * from './atomicDir';
+export * from './finiteGuard';

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic, writeJsonAtomic } from '../core/atomic';
+import { writeDirAtomic } from '../core/atomicDir';
 import { posInt } from '../core/validate';
 import { RawTensor, decodeSafetensors, encodeSafetensors, readSafetensorsHeader } from './safetensors';
 import type { GPTConfig } from '../model/gpt';
@@ -13,9 +14,9 @@ import type { GPTConfig } from '../model/gpt';
  *   vocab.json          the compact vocabulary the model was trained with (lib/model/tokenizer.ts)
  *   config.json         Hugging Face GPT-2 config fields, plus our own section "rlhf" (model config, stage,
  *                       seed, metrics, tokenizer ids, size and SHA-256 of the two files above)
- * Each file is written atomically, weights first and config last: config.json is the commit record, and its
- * checksums tie it to the exact weights and vocabulary, so a crash between writes or a corrupted file is
- * reported on load instead of silently mixing two checkpoints.
+ * The folder appears whole (lib/atomicDir.ts: written beside its place, then renamed into it), so a save killed at
+ * any moment leaves the previous checkpoint or the new one; config.json's checksums tie it to the exact weights and
+ * vocabulary, so a corrupted or hand-mixed folder is reported on load instead of silently mixing two checkpoints.
  * The API works on named tensors, independent of the model class.
  *
  * Loading trusts nothing in config.json: the Hugging Face fields must describe the model of the "rlhf" section
@@ -190,7 +191,8 @@ export function checkpointFile(dir: string, name: unknown, field: string, file =
 }
 
 /**
- * Saves a checkpoint folder (created if needed): weights, then vocabulary, then config.json.
+ * Saves a checkpoint folder: weights, vocabulary and config.json are written into a temporary folder beside `dir`,
+ * which then replaces `dir` as a whole (an earlier folder there, with whatever it held, is replaced).
  * Returns the config section written.
  */
 export function saveCheckpoint(dir: string, opts: SaveOptions): CheckpointInfo {
@@ -201,9 +203,6 @@ export function saveCheckpoint(dir: string, opts: SaveOptions): CheckpointInfo {
   }
   const raw = toRaw(opts.tensors);
   const weights = encodeSafetensors(raw, { format: 'pt' });
-  fs.mkdirSync(dir, { recursive: true });
-  writeFileAtomic(path.join(dir, WEIGHTS_FILE), weights);
-  writeFileAtomic(path.join(dir, VOCAB_FILE), vocabBytes);
   const info: CheckpointInfo = {
     model: { ...opts.model },
     stage: opts.stage,
@@ -212,7 +211,11 @@ export function saveCheckpoint(dir: string, opts: SaveOptions): CheckpointInfo {
     tokenizer: { vocabFile: VOCAB_FILE, vocabSize: vocab.vocabSize as number, eosId: vocab.eosId as number, padId: vocab.padId as number, sha256: sha256(vocabBytes) },
     weights: { file: WEIGHTS_FILE, bytes: weights.length, sha256: sha256(weights), tensors: raw.map(([n]) => n) },
   };
-  writeJsonAtomic(path.join(dir, CONFIG_FILE), { ...hfConfig(opts.model, info.tokenizer.eosId, info.tokenizer.padId), rlhf: info });
+  writeDirAtomic(dir, (tmp) => {
+    writeFileAtomic(path.join(tmp, WEIGHTS_FILE), weights);
+    writeFileAtomic(path.join(tmp, VOCAB_FILE), vocabBytes);
+    writeJsonAtomic(path.join(tmp, CONFIG_FILE), { ...hfConfig(opts.model, info.tokenizer.eosId, info.tokenizer.padId), rlhf: info });
+  });
   return info;
 }
 

@@ -3,3 +3,4 @@ export * from './artifacts';
 export * from './checkpoint';
 export * from './safetensors';
 export * from './ask';
+export * from './stageOutput';

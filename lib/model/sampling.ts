@@ -216,7 +216,9 @@ let probsBuffer = new Float64Array(0);
 
 /**
  * The token ids allowed by top-k and top-p (all ids, in order, when neither is set). `probs` [V] are unnormalised
- * probabilities summing to `z`; the kept ids come most likely first (ties by id).
+ * probabilities summing to `z`; the kept ids come most likely first (ties by id). Both together work as Hugging
+ * Face's samplers do: top-k first, then the nucleus over the k survivors renormalised (the smallest set of them
+ * whose share of the survivors' mass reaches topP), not over the whole vocabulary.
  */
 export function truncate(probs: Float64Array, z: number, topK: number, topP: number): number[] {
   const V = probs.length;
@@ -224,9 +226,14 @@ export function truncate(probs: Float64Array, z: number, topK: number, topP: num
   const order = Array.from({ length: V }, (_, i) => i).sort((a, b) => probs[b] - probs[a] || a - b);
   let n = topK > 0 ? Math.min(topK, V) : V;
   if (topP < 1) {
+    let survivors = z;
+    if (n < V) {
+      survivors = 0;
+      for (let i = 0; i < n; i++) survivors += probs[order[i]];
+    }
     let cum = 0;
     for (let i = 0; i < n; i++) {
-      cum += probs[order[i]] / z;
+      cum += probs[order[i]] / survivors;
       if (cum >= topP) {
         n = i + 1;
         break;

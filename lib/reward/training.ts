@@ -3,6 +3,7 @@ import { Adam, clipByGlobalNorm } from '../model/adam';
 import { bradleyTerryLoss, groupedPairs, pairRewards, PairBatch } from '../model/losses';
 import type { IndexPair } from '../labels/preferences';
 import type { RewardModel } from './rewardModel';
+import { assertFinite, type StepContext } from '../core/finiteGuard';
 import { packRewardRows, replyStartOf, rewardRow, type RewardRows } from './rows';
 import { rewardForward } from './scoring';
 
@@ -83,9 +84,12 @@ export interface RewardStepResult {
 
 /**
  * One optimiser step of the reward model on a batch: loss and gradients of every trainable weight, global-norm
- * clipping (gradClip 0 = none), Adam with the given learning rate. Allocates no tensor that outlives the call.
+ * clipping (gradClip 0 = none), Adam with the given learning rate. Before the update, the loss, the gradients'
+ * global norm and the learning rate must be finite (lib/core/finiteGuard.ts): otherwise a NonFiniteError naming
+ * `opts.guard`'s stage, step and last checkpoint on disk, with the weights untouched. Allocates no tensor that
+ * outlives the call (nor when it throws).
  */
-export function rewardModelStep(rm: RewardModel, optimizer: Adam, batch: RewardBatch, opts: { learningRate: number; gradClip: number; training?: boolean }): RewardStepResult {
+export function rewardModelStep(rm: RewardModel, optimizer: Adam, batch: RewardBatch, opts: { learningRate: number; gradClip: number; training?: boolean; guard?: StepContext }): RewardStepResult {
   const tokens = tf.tensor2d(batch.tokens, undefined, 'int32');
   let rewards: tf.Tensor1D | null = null;
   const trainable = [...rm.model.params().values()].filter((v) => v.trainable);
@@ -100,6 +104,13 @@ export function rewardModelStep(rm: RewardModel, optimizer: Adam, batch: RewardB
     const c = clipByGlobalNorm(grads, opts.gradClip);
     clipped = c.grads;
     gradNorm = c.norm;
+  }
+  try {
+    assertFinite(opts.guard ?? { stage: 'rewardModelStep', step: optimizer.steps + 1, lastCheckpoint: 'not given' }, value,
+      opts.gradClip > 0 ? gradNorm : grads, opts.learningRate);
+  } catch (err) {
+    tf.dispose([tokens, value, rewards ?? [], ...Object.values(grads), ...(clipped === grads ? [] : Object.values(clipped))]);
+    throw err;
   }
   optimizer.step(clipped, opts.learningRate);
   const loss = value.dataSync()[0];

@@ -1,5 +1,9 @@
 import { pairTrainingRules, type PairTrainingConfig } from '../reward/config';
 import { checkConfig, int, num, posInt, type Rules } from '../core/validate';
+import type { Adam } from '../model/adam';
+import type { StepContext } from '../core/finiteGuard';
+import { rewardModelStep, type RewardBatch, type RewardStepResult } from '../reward/training';
+import type { RewardModel } from '../reward/rewardModel';
 
 /**
  * Direct Preference Optimization (Rafailov et al. 2023): the policy learns the labelers' preferences directly, with
@@ -69,4 +73,17 @@ export const dpoPolicyRules: Rules<DpoPolicyFields> = {
 /** Checks a DPO config; throws an error naming the bad field. */
 export function validateDpoConfig(c: DpoConfig): DpoConfig {
   return checkConfig('DpoConfig', c, { ...pairTrainingRules, ...dpoPolicyRules, splitSeed: int() });
+}
+
+/**
+ * One DPO step (notebooks 05 and 06): rewardModelStep on the 'logRatio' reward model with dropout off. The policy's
+ * log-probabilities in the loss are then the ones it gives its replies when it samples and when it is scored (both
+ * without dropout), as in PPO's loss (lib/train/ppo.ts ppoLoss): at the first step the policy equals the reference, so every
+ * log-ratio is exactly 0 and the loss exactly log 2, whatever the model's dropout. With dropout on, the policy's pass
+ * would be a random thinned network compared against the reference's full one: a log-ratio that is not 0 at the
+ * start and a gradient that pushes on noise. At dropout 0 (the workbook's default) the two settings compute the same.
+ */
+export function dpoStep(dpo: RewardModel, optimizer: Adam, batch: RewardBatch, opts: { learningRate: number; gradClip: number; guard?: StepContext }): RewardStepResult {
+  if (dpo.form !== 'logRatio') throw new Error(`dpoStep: DPO trains a 'logRatio' reward model, got '${dpo.form}'`);
+  return rewardModelStep(dpo, optimizer, batch, { ...opts, training: false });
 }

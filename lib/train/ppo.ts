@@ -168,11 +168,15 @@ export interface PpoMinibatch {
 /**
  * The PPO objective on a minibatch: clipped surrogate + valueCoef · clipped value loss, from one forward pass of
  * the shared trunk. Returns the scalar to minimise and its two parts (for logging).
+ * The pass runs with dropout off, like the rollout's scoring (scorePolicy): the ratio π_θ/π_old then compares the
+ * same network before and after the updates, so it is exactly 1 on the first minibatch and the clipping measures
+ * how far the policy has moved, not dropout noise (the usual practice of RLHF, whose models train with dropout 0).
+ * At the workbook's default dropout 0 the two settings compute the same numbers.
  */
 export function ppoLoss(model: GPT, mb: PpoMinibatch, cfg: Pick<PpoConfig, 'clipRange' | 'valueClipRange' | 'valueCoef' | 'temperature'>): { loss: tf.Scalar; policyLoss: tf.Scalar; valueLoss: tf.Scalar; logprobs: tf.Tensor2D } {
   return tf.tidy(() => {
     const [B, T] = mb.tokens.shape;
-    const h = model.hidden(mb.tokens.slice([0, 0], [B, T - 1]), { training: true });
+    const h = model.hidden(mb.tokens.slice([0, 0], [B, T - 1])); // dropout off, as in scorePolicy
     const logprobs = logprobsOf(model.logits(h), mb.tokens.slice([0, 1], [B, T - 1]), cfg.temperature);
     const values = model.head('value', h);
     const policyLoss = ppoClipLoss(logprobs, mb.oldLogprobs, mb.advantages, mb.mask, cfg.clipRange);

@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { isSmoke, repoRoot, runDir } from '../../lib/core/paths';
-import { defaultCellTimeoutSeconds, runNotebooks } from '../notebook/run-notebooks';
+import { removeStaleTempsUnder } from '../../lib/core/atomicDir';
+import { defaultCellTimeoutSeconds, NotebookResult, runNotebook } from '../notebook/run-notebooks';
+import { removeStageManifest, stageOfNotebook, whyStageRuns, writeStageManifest } from './stageManifest';
 import { buildReport } from './report';
 
 /**
@@ -12,6 +14,11 @@ import { buildReport } from './report';
  *   `npm run pipeline -- --pretrain` or RLHF_PRETRAIN=1.
  * Stops at the first failing notebook (later stages need its artifact), echoes the cells' output live, and ends
  * by listing where the executed notebooks and the stages' outputs (checkpoints, metrics) are.
+ *
+ * It starts by clearing what an interrupted run left in the run folder (lib/atomicDir.removeStaleTemps). Each stage
+ * that completes gets a manifest of its inputs and outputs (tools/stageManifest.ts); with `--resume`, a stage whose
+ * outputs are complete and whose inputs have not changed is skipped ("skipped (unchanged)"), and every other stage
+ * runs, with the reason printed.
  */
 
 function stageNotebooks(pretrain: boolean): string[] {
@@ -38,16 +45,17 @@ function listFiles(dir: string, depth = 2): string[] {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const unknown = args.filter((a) => a !== '--pretrain');
+  const unknown = args.filter((a) => a !== '--pretrain' && a !== '--resume');
   if (unknown.length > 0) {
-    console.error(`unknown argument ${unknown[0]}\nusage: npm run pipeline [-- --pretrain]`);
+    console.error(`unknown argument ${unknown[0]}\nusage: npm run pipeline [-- --pretrain] [-- --resume]`);
     process.exit(2);
   }
   const pretrainEnv = process.env.RLHF_PRETRAIN;
   const pretrain = args.includes('--pretrain') || (pretrainEnv !== undefined && pretrainEnv !== '' && pretrainEnv !== '0');
+  const resume = args.includes('--resume');
   const files = stageNotebooks(pretrain);
   const stages = files.filter((f) => !f.endsWith('00_introduction.ipynb'));
-  console.log(`pipeline (${isSmoke() ? 'SMOKE mode: tiny settings' : 'full mode'}), run folder ${runDir()}`);
+  console.log(`pipeline (${isSmoke() ? 'SMOKE mode: tiny settings' : 'full mode'}${resume ? ', resuming' : ''}), run folder ${runDir()}`);
   if (stages.length === 0) {
     console.log('no stage notebooks (notebooks/0[1-9]_*.ipynb) yet: running the introduction only');
   }
@@ -55,17 +63,35 @@ async function main(): Promise<void> {
     console.log('--pretrain: notebooks/00_pretrain.ipynb does not exist yet');
   }
   console.log(`notebooks: ${files.map((f) => path.basename(f)).join(', ')}`);
-  const { results } = await runNotebooks(files, {
-    timeoutSeconds: defaultCellTimeoutSeconds(), echo: true, stopOnFailure: true, log: (l) => console.log(l),
-  });
+  const root = runDir();
+  for (const line of removeStaleTempsUnder(root)) console.log(`cleaned: ${line}`);
+  const opts = { timeoutSeconds: defaultCellTimeoutSeconds(), echo: true, log: (l: string) => console.log(l) };
+  const results: NotebookResult[] = [];
+  for (const file of files) {
+    const stage = stageOfNotebook(file);
+    const why = stage ? whyStageRuns(root, stage) : 'no outputs to reuse';
+    if (resume && stage && why === null) {
+      console.log(`${path.basename(file)}: skipped (unchanged)`);
+      results.push({ file, ok: true, reason: '', executedPath: '', seconds: 0 });
+      continue;
+    }
+    if (resume) console.log(`${path.basename(file)}: runs (${why})`);
+    if (stage) removeStageManifest(root, stage);
+    const r = await runNotebook(file, opts);
+    if (!r.ok && !r.executedPath) console.log(`FAIL ${r.reason}`);
+    results.push(r);
+    if (!r.ok) break;
+    if (stage) writeStageManifest(root, stage);
+  }
+  const passed = results.filter((r) => r.ok).length;
+  console.log(`notebooks: ${passed} passed, ${results.length - passed} failed`);
   const ok = results.length === files.length && results.every((r) => r.ok);
   if (!ok && results.length < files.length) {
     console.log(`stopped: ${files.length - results.length} later notebook(s) not run`);
   }
-  const root = runDir();
   console.log(`\nexecuted notebooks: ${path.join(root, 'notebooks')}`);
   const outputs = fs.existsSync(root)
-    ? fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && !['notebooks', 'plot-check'].includes(e.name))
+    ? fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.') && !['notebooks', 'plot-check'].includes(e.name))
     : [];
   if (outputs.length === 0) console.log('stage outputs: none yet');
   for (const e of outputs) {

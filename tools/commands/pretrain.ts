@@ -4,12 +4,13 @@ import { isSmoke, repoRoot, stageDir } from '../../lib/core/paths';
 import { shippedBaseDir } from '../../lib/io/artifacts';
 import { loadCheckpoint } from '../../lib/io/checkpoint';
 import { writeFileAtomic } from '../../lib/core/atomic';
+import { writeDirAtomic } from '../../lib/core/atomicDir';
 import { defaultCellTimeoutSeconds, runNotebooks } from '../notebook/run-notebooks';
 
 /**
  * `npm run pretrain`: reproduces the shipped base model. Executes notebooks/00_pretrain.ipynb headless in full
  * mode (its checkpoint lands in <run folder>/pretrain), checks the checkpoint loads, then copies it to data/base/
- * (each file atomically; config.json last, so a crash never leaves a half-updated data/base).
+ * as a whole (lib/atomicDir.writeDirAtomic: a crash leaves the old data/base or the new one, never a mix).
  * `--no-ship` only runs the notebook.
  */
 async function main(): Promise<void> {
@@ -32,10 +33,11 @@ async function main(): Promise<void> {
     console.log(`base model in ${src} (not shipped)`);
     return;
   }
-  fs.mkdirSync(shippedBaseDir, { recursive: true });
-  for (const f of ['model.safetensors', 'vocab.json', 'metrics.json', 'history.json', 'config.json']) {
-    writeFileAtomic(path.join(shippedBaseDir, f), fs.readFileSync(path.join(src, f)));
-  }
+  writeDirAtomic(shippedBaseDir, (tmp) => {
+    for (const f of ['model.safetensors', 'vocab.json', 'metrics.json', 'history.json', 'config.json']) {
+      writeFileAtomic(path.join(tmp, f), fs.readFileSync(path.join(src, f)));
+    }
+  });
   console.log(`shipped ${src} → ${path.relative(repoRoot, shippedBaseDir)}/ (commit it)`);
 }
 

@@ -143,7 +143,7 @@ export class KernelClient {
     fs.writeFileSync(connFile, JSON.stringify(conn));
     const argv = opts.argv.map((a) => (a === '{connection_file}' ? connFile : a));
     const child = spawn(argv[0], argv.slice(1), {
-      cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: opts.cwd, env: { ...(opts.env ?? process.env), RLHF_KERNEL_PARENT_PID: String(process.pid) }, stdio: ['ignore', 'pipe', 'pipe'], // tools/kernel.js ends with this process
     });
     const shell = new zmq.Dealer({ linger: 0 });
     const control = new zmq.Dealer({ linger: 0 });

@@ -100,5 +100,23 @@ function resolveFolderImports() {
 reportErrorsInReplies();
 resolveFolderImports();
 refuseForeignNotebooks();
+
+/**
+ * Headless runs (tools/notebook/run-notebooks.ts sets RLHF_KERNEL_PARENT_PID): the kernel ends with the process that
+ * started it. A runner killed by Ctrl-C or kill -9 would otherwise leave the kernel running its cell (even writing
+ * outputs) with no one to read them. A worker thread watches, so that a long synchronous cell cannot delay it.
+ */
+function exitWithParent() {
+  const parent = Number(process.env.RLHF_KERNEL_PARENT_PID);
+  if (!Number.isInteger(parent) || parent <= 0) return;
+  const { Worker } = require('worker_threads');
+  const watch = `
+    const { workerData } = require('worker_threads');
+    const alive = () => { try { process.kill(workerData.parent, 0); return true; } catch (e) { return e.code === 'EPERM'; } };
+    setInterval(() => { if (process.ppid !== workerData.parent || !alive()) process.kill(workerData.self, 'SIGKILL'); }, 250);
+  `;
+  new Worker(watch, { eval: true, workerData: { parent, self: process.pid } }).unref();
+}
+exitWithParent();
 // The local tslab only (enableFindLocal: false), so a global tslab never takes over.
 require('tslab/dist/main').startKernel({ configPath: absConfig, enableFindLocal: false });

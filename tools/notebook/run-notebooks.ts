@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../../lib/core/atomic';
+import { removeStaleTemps } from '../../lib/core/atomicDir';
 import { isSmoke, repoRoot, runDir } from '../../lib/core/paths';
 import { JupyterMessage, KernelClient } from './jupyter-client';
 import { kernelSpec } from './kernelspec';
@@ -187,6 +188,7 @@ export async function runNotebook(file: string, opts: RunOptions): Promise<Noteb
     return fail(`${name}: ${(err as Error).message.replace(`${file}: `, '')}`);
   }
   const executedPath = path.join(runDir(), 'notebooks', path.basename(file));
+  removeStaleTemps(path.dirname(executedPath)); // what a killed run left half-written
   const outputs: NotebookOutput[][] = nb.cells.map(() => []);
   const counts: (number | null)[] = nb.cells.map(() => null);
   const collector = new OutputCollector(outputs);
