@@ -23,6 +23,7 @@ import { encodeSafetensors } from '../../lib/io/safetensors';
 import { makeVocab } from '../../lib/model/tokenizer';
 import { startRankingServer } from '../../lib/labels/rankingServer';
 import { writeJsonl } from '../../lib/core/jsonl';
+import type { BadInputCase } from './types';
 import { loadCandidates, loadPairGroups, loadPreferences, loadRankings } from '../../lib/labels/preferences';
 
 /** The outcome of one bad input. */
@@ -296,6 +297,40 @@ export async function badInputsRobust(): Promise<FaultCounts> {
     accepted: details.filter((d) => d.outcome === 'accepted').length,
     details,
   };
+}
+
+/**
+ * The same cases for the fault-injection suite (tools/faults/run.ts, through tools/faults/cases/robust.ts): one
+ * BadInputCase each, sharing a temporary folder and one ranking server started at the first case that needs it
+ * (both ended when the process exits).
+ */
+export function robustBadInputCases(): BadInputCase[] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faults-robust-'));
+  fs.mkdirSync(path.join(dir, 'server'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  let server: { port: number } | null = null;
+  const port = (): number => {
+    if (!server) throw new Error('the ranking server is not started');
+    return server.port;
+  };
+  return [...serverCases(dir, port), ...checkpointCases(dir), ...dataCases(dir)].map((c) => ({
+    category: c.category,
+    name: c.name,
+    // Read after the attempt: a data-file case names the file it wrote only once it has written it.
+    get names() {
+      return [c.clear];
+    },
+    attempt: async () => {
+      await initEngine({ quiet: true });
+      if (c.category === 'ranking server' && !server) {
+        const serverDir = path.join(dir, 'server');
+        writeJsonl(path.join(serverDir, 'candidates.jsonl'), loadCandidates(path.join(__dirname, '..', '..', 'data', 'world', 'candidates_sample.jsonl')));
+        server = await startRankingServer({ candidatesFile: path.join(serverDir, 'candidates.jsonl'), rankingsFile: path.join(serverDir, 'rankings.jsonl'), port: 0 });
+      }
+      const detail = await tryCase(c);
+      return { accepted: detail.outcome === 'accepted', message: detail.message };
+    },
+  }));
 }
 
 if (require.main === module) {
