@@ -30,11 +30,13 @@ export function gridFigure(panels: readonly GridPanel[], opts: GridOptions = {})
   const columns = Math.min(panels.length, opts.columns ?? 2);
   if (!(Number.isInteger(columns) && columns >= 1)) throw new Error(`gridFigure: columns must be a positive integer, got ${opts.columns}`);
   const rows = Math.ceil(panels.length / columns);
+  const panelsHeight = rows * (opts.rowHeight ?? 300);
   const layout: PlotLayout = {
-    height: rows * (opts.rowHeight ?? 300) + 80,
-    margin: { l: 60, r: 20, t: opts.title ? 50 : 20, b: 50 },
+    height: panelsHeight + 160,
+    margin: { l: 60, r: 20, t: opts.title ? 50 : 20, b: 110 },
     grid: { rows, columns, pattern: 'independent', xgap: 0.15, ygap: 0.3 },
-    legend: { orientation: 'h', y: -0.12 },
+    // below the bottom row's tick labels and axis title, whatever the number of rows
+    legend: { orientation: 'h', y: -70 / panelsHeight, yanchor: 'top' },
   };
   if (opts.title) layout.title = { text: opts.title };
   const data: PlotTrace[] = [];
