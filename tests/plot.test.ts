@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { display, escapeHtml, inNotebook } from '../lib/ui/display';
 import { barsFigure, figureSummary, histogramFigure, linesFigure, normaliseTitles, plotlyBundle, plotlyLibrarySource } from '../lib/ui/plot';
+import { gridFigure } from '../lib/ui/grid';
 
 test('outside a kernel, display prints the text/plain entry', () => {
   assert.equal(inNotebook(), false);
@@ -73,4 +74,22 @@ test('plotlyBundle: string titles (of the chart and its axes) become { text }, w
 test('figureSummary says what the chart holds', () => {
   assert.equal(figureSummary(linesFigure({ a: [1, 2, 3], b: [4] }, { title: 'loss' })), '[plot "loss": 2 traces (a, b), 4 points]');
   assert.equal(figureSummary(barsFigure({ x: 1 })), '[plot: 1 trace (value), 1 points]');
+});
+
+test('gridFigure: one panel per quantity, each trace on its own panel\'s axes, the y axes titled', () => {
+  const fig = gridFigure([
+    { yLabel: 'gold Likert (1–7)', series: { rollouts: [5, 6], validation: { x: [1], y: [5.5] } } },
+    { yLabel: 'RM score', series: { rm: [0.9, 1.1] }, mode: 'markers' },
+    { yLabel: 'KL (nats)', series: { kl: [1, 2] } },
+  ], { title: 'PPO', xLabel: 'iteration' });
+  assert.deepEqual(fig.data.map((t) => [t.name, t.xaxis, t.yaxis, t.mode]), [
+    ['rollouts', 'x', 'y', 'lines'], ['validation', 'x', 'y', 'lines'], ['rm', 'x2', 'y2', 'markers'], ['kl', 'x3', 'y3', 'lines'],
+  ]);
+  assert.deepEqual(fig.data[0].x, [0, 1]);
+  assert.deepEqual(fig.layout.grid, { rows: 2, columns: 2, pattern: 'independent', xgap: 0.15, ygap: 0.3 });
+  assert.deepEqual((fig.layout.yaxis2 as { title: unknown }).title, { text: 'RM score' });
+  assert.deepEqual((fig.layout.xaxis3 as { title: unknown }).title, { text: 'iteration' });
+  assert.equal((gridFigure([{ yLabel: 'a', series: { a: [1] } }]).layout.grid as { columns: number }).columns, 1);
+  assert.throws(() => gridFigure([]), /no panels/);
+  assert.throws(() => gridFigure([{ yLabel: 'a', series: { bad: { x: [1, 2], y: [1] } } }]), /series "bad" has 2 x values and 1 y values/);
 });

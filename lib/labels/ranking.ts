@@ -58,6 +58,11 @@ export const defaultRankingConfig: RankingConfig = {
   humanMinutes: 30,
 };
 
+/** The config shrunk for smoke mode (CI runs every notebook in seconds): the same code paths, tiny sizes. */
+export function smokeRankingConfig(c: RankingConfig): RankingConfig {
+  return { ...c, prompts: 8, maxNewTokens: 12, humanPrompts: 2 };
+}
+
 /** Checks a ranking config; throws an error naming the bad field. Returns the config. */
 export function validateRankingConfig(c: RankingConfig): RankingConfig {
   checkConfig('RankingConfig', c, {

@@ -29,6 +29,10 @@ export interface OnlineDpoConfig extends DpoPolicyFields, ScheduleConfig {
   promptsPerStep: number;
   /** Replies sampled per prompt (K); the reward model's order of them gives up to C(K, 2) pairs. */
   samplesPerPrompt: number;
+  /** Validation prompts the gold judge scores every evalEvery steps (the first n of the set). */
+  validationPrompts: number;
+  /** Evaluation prompts the chosen checkpoint answers at the end (the first n of the set). */
+  evalPrompts: number;
 }
 
 /**
@@ -47,14 +51,21 @@ export const defaultOnlineDpoConfig: OnlineDpoConfig = {
   temperature: 1,
   maxNewTokens: 24,
   evalEvery: 20,
+  validationPrompts: 150,
+  evalPrompts: 300,
   seed: 1,
 };
+
+/** The config shrunk for smoke mode (CI runs every notebook in seconds): the same code paths, tiny sizes. */
+export function smokeOnlineDpoConfig(c: OnlineDpoConfig): OnlineDpoConfig {
+  return { ...c, steps: 4, promptsPerStep: 4, evalEvery: 2, maxNewTokens: 8, validationPrompts: 8, evalPrompts: 8 };
+}
 
 /** Checks an online-DPO config; throws an error naming the bad field. */
 export function validateOnlineDpoConfig(c: OnlineDpoConfig): OnlineDpoConfig {
   return checkConfig('OnlineDpoConfig', c, {
     ...scheduleRules, ...dpoPolicyRules, steps: posInt, promptsPerStep: posInt,
-    samplesPerPrompt: (v) => int(2)(v) && 'an integer ≥ 2 (a pair needs two replies)',
+    samplesPerPrompt: (v) => int(2)(v) && 'an integer ≥ 2 (a pair needs two replies)', validationPrompts: posInt, evalPrompts: posInt,
   });
 }
 

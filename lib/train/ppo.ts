@@ -72,6 +72,10 @@ export interface PpoConfig {
   rewardPerToken: boolean;
   /** Measure gold Likert on the validation prompts every this many iterations (checkpoint choice). */
   evalEvery: number;
+  /** Validation prompts the gold judge scores at each of those measurements (the first n of the set). */
+  validationPrompts: number;
+  /** Evaluation prompts the chosen checkpoint answers at the end (the first n of the set). */
+  evalPrompts: number;
   /** Seed of prompt order, sampling and the value head. */
   seed: number;
 }
@@ -97,8 +101,15 @@ export const defaultPpoConfig: PpoConfig = {
   noEosPenalty: 1,
   rewardPerToken: false,
   evalEvery: 10,
+  validationPrompts: 150,
+  evalPrompts: 300,
   seed: 1,
 };
+
+/** The config shrunk for smoke mode (CI runs every notebook in seconds): the same code paths, tiny sizes. */
+export function smokePpoConfig(c: PpoConfig): PpoConfig {
+  return { ...c, iterations: 3, promptsPerIteration: 8, ppoEpochs: 1, minibatches: 2, maxNewTokens: 8, evalEvery: 2, validationPrompts: 8, evalPrompts: 8 };
+}
 
 /** Checks a PPO config; throws an error naming the bad field. */
 export function validatePpoConfig(c: PpoConfig): PpoConfig {
@@ -107,7 +118,7 @@ export function validatePpoConfig(c: PpoConfig): PpoConfig {
     adamForm: oneOf(['pytorch', 'tf1']), klCoef: num('[0, ∞)'), klTarget: orNull(num('(0, ∞)')), klHorizon: posInt,
     gamma: num('[0, 1]'), lam: num('[0, 1]'), clipRange: num('(0, 1)'), valueClipRange: num('(0, ∞)'), valueCoef: num('[0, ∞)'),
     valueLearningRate: num('(0, 1)'), temperature: num('(0, ∞)'), maxNewTokens: posInt, noEosPenalty: num('[0, ∞)'),
-    rewardPerToken: bool, evalEvery: posInt, seed: int(),
+    rewardPerToken: bool, evalEvery: posInt, validationPrompts: posInt, evalPrompts: posInt, seed: int(),
   });
   if (c.minibatches > c.promptsPerIteration) throw new Error(`PpoConfig.minibatches (${c.minibatches}) cannot exceed promptsPerIteration (${c.promptsPerIteration})`);
   return c;

@@ -46,6 +46,11 @@ export const defaultSftConfig: SftConfig = {
   seed: 1,
 };
 
+/** The config shrunk for smoke mode (CI runs every notebook in seconds): the same code paths, tiny sizes. */
+export function smokeSftConfig(c: SftConfig): SftConfig {
+  return { ...c, epochs: 1, batchSize: 8, evalPrompts: 16, maxNewTokens: 12 };
+}
+
 /** Checks an SFT config; throws an error naming the bad field. */
 export function validateSftConfig(c: SftConfig): SftConfig {
   return checkConfig('SftConfig', c, {
