@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultDpoConfig, validateDpoConfig } from '../lib/train/dpo';
+import { defaultDpoConfig, smokeDpoConfig, validateDpoConfig } from '../lib/train/dpo';
 
 test('the default DPO config is valid; validateDpoConfig names the bad field', () => {
   assert.equal(validateDpoConfig({ ...defaultDpoConfig }).beta, 0.1);
@@ -14,6 +14,16 @@ test('the default DPO config is valid; validateDpoConfig names the bad field', (
     [{ maxTrainGroups: 0 }, /DpoConfig\.maxTrainGroups/],
     [{ seed: 0.5 }, /DpoConfig\.seed must/],
     [{ splitSeed: NaN }, /DpoConfig\.splitSeed/],
+    [{ validationPrompts: 0 }, /DpoConfig\.validationPrompts must be a positive integer/],
+    [{ evaluationPrompts: 2.5 }, /DpoConfig\.evaluationPrompts must be a positive integer/],
   ];
   for (const [change, re] of bad) assert.throws(() => validateDpoConfig({ ...defaultDpoConfig, ...change }), re);
+});
+
+test('smokeDpoConfig shrinks a copy (one epoch, 32 groups, 8 prompts each way) and keeps β and the seeds', () => {
+  const full = { ...defaultDpoConfig, beta: 0.3, seed: 2 };
+  const smoke = validateDpoConfig(smokeDpoConfig(full));
+  assert.deepEqual(smoke, { ...full, epochs: 1, maxTrainGroups: 32, heldOutFraction: 0.25, evalEvery: 2, maxNewTokens: 8, validationPrompts: 8, evaluationPrompts: 8 });
+  assert.equal(full.validationPrompts, 150);
+  assert.equal(full.evaluationPrompts, 300);
 });

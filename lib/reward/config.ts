@@ -69,6 +69,21 @@ export const pairTrainingRules: Rules<PairTrainingConfig> = {
   ...scheduleRules, epochs: posInt, promptsPerBatch: posInt, heldOutFraction: num('(0, 1)'), maxTrainGroups: atLeastOrInfinity(1),
 };
 
+/** The config shrunk for smoke mode (CI runs every notebook in seconds): one epoch on a few groups, a larger held-out share. */
+export function smokeRewardModelConfig(c: RewardModelConfig): RewardModelConfig {
+  return { ...c, epochs: 1, promptsPerBatch: 8, maxTrainGroups: 32, heldOutFraction: 0.25 };
+}
+
+/**
+ * Whether notebooks/03_reward_model.ipynb trains its comparison reward models (the other forms, the gold-rankings
+ * control, one label per prompt) besides the one it keeps: `RLHF_COMPARE=1`. Off by default, because they take
+ * several times as long as the reward model the later stages use, and nothing downstream reads them.
+ */
+export function comparisonsEnabled(env: Record<string, string | undefined> = process.env): boolean {
+  const v = env.RLHF_COMPARE;
+  return v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
+}
+
 /** Checks a reward-model config; throws an error naming the bad field. */
 export function validateRewardModelConfig(c: RewardModelConfig): RewardModelConfig {
   return checkConfig('RewardModelConfig', c, {
