@@ -15,7 +15,7 @@ test('the default DPO config is valid; validateDpoConfig names the bad field', (
     [{ seed: 0.5 }, /DpoConfig\.seed must/],
     [{ splitSeed: NaN }, /DpoConfig\.splitSeed/],
     [{ validationPrompts: 0 }, /DpoConfig\.validationPrompts must be a positive integer/],
-    [{ evaluationPrompts: 2.5 }, /DpoConfig\.evaluationPrompts must be a positive integer/],
+    [{ evalPrompts: 2.5 }, /DpoConfig\.evalPrompts must be a positive integer/],
   ];
   for (const [change, re] of bad) assert.throws(() => validateDpoConfig({ ...defaultDpoConfig, ...change }), re);
 });
@@ -23,7 +23,7 @@ test('the default DPO config is valid; validateDpoConfig names the bad field', (
 test('smokeDpoConfig shrinks a copy (one epoch, 32 groups, 8 prompts each way) and keeps β and the seeds', () => {
   const full = { ...defaultDpoConfig, beta: 0.3, seed: 2 };
   const smoke = validateDpoConfig(smokeDpoConfig(full));
-  assert.deepEqual(smoke, { ...full, epochs: 1, maxTrainGroups: 32, heldOutFraction: 0.25, evalEvery: 2, maxNewTokens: 8, validationPrompts: 8, evaluationPrompts: 8 });
+  assert.deepEqual(smoke, { ...full, epochs: 1, maxTrainGroups: 32, heldOutFraction: 0.25, evalEvery: 2, maxNewTokens: 8, validationPrompts: 8, evalPrompts: 8 });
   assert.equal(full.validationPrompts, 150);
-  assert.equal(full.evaluationPrompts, 300);
+  assert.equal(full.evalPrompts, 300);
 });

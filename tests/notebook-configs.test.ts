@@ -6,6 +6,9 @@ import { defaultPpoConfig, smokePpoConfig, validatePpoConfig } from '../lib/trai
 import { defaultOnlineDpoConfig, smokeOnlineDpoConfig, validateOnlineDpoConfig } from '../lib/train/onlineDpo';
 import { defaultSftConfig, smokeSftConfig, validateSftConfig } from '../lib/train/sft';
 import { defaultRankingConfig, smokeRankingConfig, validateRankingConfig } from '../lib/labels/ranking';
+import { defaultRewardModelConfig } from '../lib/reward/config';
+import { defaultDpoConfig } from '../lib/train/dpo';
+import { defaultGroupRlConfig } from '../lib/train/groupRl';
 
 /**
  * A stage notebook writes its config out as a literal the learner edits; the library keeps the same values as
@@ -14,12 +17,12 @@ import { defaultRankingConfig, smokeRankingConfig, validateRankingConfig } from 
  */
 function configLiteral(notebook: string, typeName: string): unknown {
   const nb = readNotebook(path.join(__dirname, '..', 'notebooks', notebook));
-  const head = `const settings: ${typeName} = {`;
-  const cell = nb.cells.map(cellSource).find((s) => s.includes(head));
-  assert.ok(cell, `${notebook} has a cell with "${head}"`);
-  const start = cell.indexOf(head) + head.length - 1;
+  const head = new RegExp(`const \\w+: ${typeName} = \\{`);
+  const cell = nb.cells.map(cellSource).find((s) => head.test(s));
+  assert.ok(cell, `${notebook} has a cell with "const …: ${typeName} = {"`);
+  const start = cell.search(head) + cell.slice(cell.search(head)).indexOf('{');
   const end = cell.indexOf('\n};', start);
-  assert.ok(end > start, `${notebook}: the literal after "${head}" ends with a line "};"`);
+  assert.ok(end > start, `${notebook}: the ${typeName} literal ends with a line "};"`);
   return new Function('process', `return (${cell.slice(start, end + 2)});`)({ env: {} });
 }
 
@@ -28,6 +31,9 @@ const cases = [
   { notebook: '02_sampling_and_ranking.ipynb', typeName: 'RankingConfig', defaults: defaultRankingConfig },
   { notebook: '04_ppo.ipynb', typeName: 'PpoConfig', defaults: defaultPpoConfig },
   { notebook: '06_online_dpo.ipynb', typeName: 'OnlineDpoConfig', defaults: defaultOnlineDpoConfig },
+  { notebook: '03_reward_model.ipynb', typeName: 'RewardModelConfig', defaults: defaultRewardModelConfig },
+  { notebook: '05_dpo.ipynb', typeName: 'DpoConfig', defaults: defaultDpoConfig },
+  { notebook: '07_group_rl.ipynb', typeName: 'GroupRlConfig', defaults: defaultGroupRlConfig },
 ];
 
 for (const c of cases) {

@@ -37,7 +37,7 @@ export interface DpoConfig extends PairTrainingConfig {
   /** Validation prompts the policy answers at every evaluation; their gold score chooses the checkpoint (PPO's). */
   validationPrompts: number;
   /** Evaluation prompts of the final comparison with SFT and PPO (PPO's). */
-  evaluationPrompts: number;
+  evalPrompts: number;
   /** Seed of the order in which the training prompts are visited (RLHF_SEED in notebooks/05_dpo.ipynb). */
   seed: number;
   /** Seed of the held-out split: 03's seed, so that both hold out the same prompts. */
@@ -63,7 +63,7 @@ export const defaultDpoConfig: DpoConfig = {
   maxNewTokens: 24,
   maxTrainGroups: Infinity,
   validationPrompts: 150,
-  evaluationPrompts: 300,
+  evalPrompts: 300,
   seed: 1,
   splitSeed: 1,
 };
@@ -78,12 +78,12 @@ export const dpoPolicyRules: Rules<DpoPolicyFields> = {
 
 /** Checks a DPO config; throws an error naming the bad field. */
 export function validateDpoConfig(c: DpoConfig): DpoConfig {
-  return checkConfig('DpoConfig', c, { ...pairTrainingRules, ...dpoPolicyRules, validationPrompts: posInt, evaluationPrompts: posInt, splitSeed: int() });
+  return checkConfig('DpoConfig', c, { ...pairTrainingRules, ...dpoPolicyRules, validationPrompts: posInt, evalPrompts: posInt, splitSeed: int() });
 }
 
 /** The config shrunk for smoke mode (CI runs every notebook in seconds): one epoch on a few groups, short replies, few prompts. */
 export function smokeDpoConfig(c: DpoConfig): DpoConfig {
-  return { ...c, epochs: 1, maxTrainGroups: 32, heldOutFraction: 0.25, evalEvery: 2, maxNewTokens: 8, validationPrompts: 8, evaluationPrompts: 8 };
+  return { ...c, epochs: 1, maxTrainGroups: 32, heldOutFraction: 0.25, evalEvery: 2, maxNewTokens: 8, validationPrompts: 8, evalPrompts: 8 };
 }
 
 /**
