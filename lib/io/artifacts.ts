@@ -98,8 +98,13 @@ export function checkpointHeads(tensors: readonly string[]): string[] {
 
 /** Loads a checkpoint folder (or a stage name: "base", "sft", "rm", "ppo") into a new GPT with its heads. */
 export function loadModel(dirOrStage: string, opts: LoadModelOptions = {}): LoadedModel {
-  const dir = /[\\/]/.test(dirOrStage) ? dirOrStage : requireStage(dirOrStage);
+  const byStage = !/[\\/]/.test(dirOrStage);
+  const dir = byStage ? requireStage(dirOrStage) : dirOrStage;
   const { info } = readCheckpointInfo(dir);
+  if (byStage) {
+    checkInputsUnchanged(dirOrStage, dir, info);
+    loadedStages.set(dirOrStage, info.weights.sha256);
+  }
   const heads = checkpointHeads(info.weights.tensors);
   const unknown = heads.filter((h) => !KNOWN_HEADS.includes(h) && !(opts.extraHeads ?? []).includes(h));
   if (unknown.length > 0) {
@@ -119,7 +124,40 @@ export function loadModel(dirOrStage: string, opts: LoadModelOptions = {}): Load
 
 /** Saves a model with the vocabulary it was trained with into a checkpoint folder. */
 export function saveModel(dir: string, model: GPT, opts: { tokenizerFile: string; stage: string; seed: number; metrics?: Record<string, unknown> }): CheckpointInfo {
-  return saveCheckpoint(dir, { tensors: model.params(), model: model.config, stage: opts.stage, seed: opts.seed, metrics: opts.metrics, vocabFile: opts.tokenizerFile });
+  const inputs = Object.fromEntries([...loadedStages].filter(([stage]) => stage !== opts.stage && stage !== stageOf(opts.stage)));
+  return saveCheckpoint(dir, { tensors: model.params(), model: model.config, stage: opts.stage, seed: opts.seed, metrics: opts.metrics, vocabFile: opts.tokenizerFile, inputs });
+}
+
+/**
+ * The checkpoints this process loaded by stage name (stage → weights SHA-256): saveModel records them as the new
+ * checkpoint's inputs, so that a later stage can tell when an input it was made from has been replaced since.
+ */
+const loadedStages = new Map<string, string>();
+
+/** The stage folder a checkpoint's stage field belongs to ("reward" is written by stage "rm"). */
+function stageOf(checkpointStage: string): string {
+  return checkpointStage === 'reward' ? 'rm' : checkpointStage;
+}
+
+/**
+ * Refuses a stage's checkpoint made from an earlier stage's checkpoint that is no longer the one on disk (e.g. the
+ * reward model trained on an SFT model that 01 has since replaced), naming both and the command that fixes it.
+ */
+function checkInputsUnchanged(stage: string, dir: string, info: CheckpointInfo): void {
+  for (const [input, sha] of Object.entries(info.inputs ?? {})) {
+    let current: string;
+    try {
+      current = readCheckpointInfo(input === 'base' ? baseModelDir() : locateStage(input).dir).info.weights.sha256;
+    } catch {
+      continue; // that stage is not on disk (here or shipped): nothing to compare with
+    }
+    if (current !== sha) {
+      const nb = STAGE_NOTEBOOKS[stage];
+      const number = nb ? /notebooks\/(\d\d)_/.exec(nb)?.[1] : undefined;
+      throw new Error(`${rel(dir)} was made from a different ${input} model than the one now in ${rel(input === 'base' ? baseModelDir() : locateStage(input).dir)} ` +
+        `(the ${input} stage was run again since): run ${nb ?? `stage ${stage}`} again${number ? ` (npm run stage -- ${number})` : ''}, or \`npm run pipeline\``);
+    }
+  }
 }
 
 /** A saved reward model, ready to score: the checkpoint plus its form (and, for 'logRatio', its reference). */

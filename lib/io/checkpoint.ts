@@ -47,6 +47,11 @@ export interface CheckpointInfo {
   tokenizer: { vocabFile: string; vocabSize: number; eosId: number; padId: number; sha256: string };
   /** The weights file: name, size and checksum. */
   weights: { file: string; bytes: number; sha256: string; tensors: string[] };
+  /**
+   * The checkpoints of earlier stages this one was made from, by stage name → their weights' SHA-256 (e.g. the reward
+   * model records the SFT model it started from). Absent in checkpoints written before it was recorded.
+   */
+  inputs?: Record<string, string>;
 }
 
 /** What saveCheckpoint needs. */
@@ -59,6 +64,8 @@ export interface SaveOptions {
   metrics?: Record<string, unknown>;
   /** Path of the vocabulary file to copy next to the weights (e.g. data/vocab.json). */
   vocabFile: string;
+  /** The earlier stages' checkpoints it was made from (CheckpointInfo.inputs). */
+  inputs?: Record<string, string>;
 }
 
 /** A loaded checkpoint: raw tensors (file order) and our config section. */
@@ -210,6 +217,7 @@ export function saveCheckpoint(dir: string, opts: SaveOptions): CheckpointInfo {
     metrics: opts.metrics ?? {},
     tokenizer: { vocabFile: VOCAB_FILE, vocabSize: vocab.vocabSize as number, eosId: vocab.eosId as number, padId: vocab.padId as number, sha256: sha256(vocabBytes) },
     weights: { file: WEIGHTS_FILE, bytes: weights.length, sha256: sha256(weights), tensors: raw.map(([n]) => n) },
+    ...(opts.inputs && Object.keys(opts.inputs).length > 0 ? { inputs: { ...opts.inputs } } : {}),
   };
   writeDirAtomic(dir, (tmp) => {
     writeFileAtomic(path.join(tmp, WEIGHTS_FILE), weights);
@@ -250,6 +258,10 @@ export function readCheckpointInfo(dir: string): { info: CheckpointInfo; config:
   if (!Array.isArray(info!.weights.tensors) || !info!.weights.tensors.every((n) => typeof n === 'string')) fail('rlhf.weights.tensors must be an array of tensor names');
   for (const k of ['eosId', 'padId', 'vocabSize'] as const) {
     if (!Number.isInteger(info!.tokenizer[k])) fail(`rlhf.tokenizer.${k} must be an integer, got ${JSON.stringify(info!.tokenizer[k])}`);
+  }
+  const inputs = info!.inputs;
+  if (inputs !== undefined && (typeof inputs !== 'object' || inputs === null || Object.values(inputs).some((v) => typeof v !== 'string'))) {
+    fail('rlhf.inputs must map stage names to SHA-256 checksums');
   }
   if (info!.tokenizer.vocabSize !== m.vocabSize) fail(`rlhf.tokenizer.vocabSize is ${info!.tokenizer.vocabSize} but rlhf.model.vocabSize is ${m.vocabSize}`);
   checkpointFile(dir, info!.weights.file, 'rlhf.weights.file', file);
