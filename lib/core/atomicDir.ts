@@ -20,7 +20,7 @@ export function tempSibling(target: string, kind: 'tmp' | 'old'): string {
 }
 
 /** Flushes a folder's entries (renames) to disk; a no-op where folders cannot be opened. */
-function fsyncDir(dir: string): void {
+export function fsyncDir(dir: string): void {
   let fd: number | undefined;
   try {
     fd = fs.openSync(dir, 'r');

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { dataDir, stageDir } from '../core/paths';
 import { appendJsonl, readJsonl } from '../core/jsonl';
 import { acquireFileLock } from '../core/fileLock';
+import { fsyncDir } from '../core/atomicDir';
 import {
   loadCandidates, validateLabel, validateRankingRecord, RATING_FIELDS,
   type CandidateSet, type Label, type RankingRecord,
@@ -189,7 +190,7 @@ export async function startRankingServer(options: RankingServerOptions = {}): Pr
     const record: RankingRecord = { prompt: c.prompt, factId: c.factId, responses: c.responses.slice(), labels: [label] };
     validateRankingRecord(record);
     appendJsonl(rankingsFile, [record]);
-    syncFolder(path.dirname(rankingsFile));
+    fsyncDir(path.dirname(rankingsFile));
     if (!doneKeys(labeler).has(keyOf(c))) throw new Error(`the label was written but is not in ${rankingsFile}; it is not saved`);
     return name;
   }
@@ -245,19 +246,6 @@ function checkCaller(req: http.IncomingMessage, port: number): void {
 /** Whether a Content-Type header is application/json (parameters such as charset allowed). */
 function isJson(contentType: string | undefined): boolean {
   return (contentType ?? '').split(';')[0].trim().toLowerCase() === 'application/json';
-}
-
-/** fsyncs a folder so that a rename inside it survives a power cut (a no-op where folders cannot be opened). */
-function syncFolder(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // Windows cannot open a folder; the rename is still atomic there.
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
 }
 
 /** The person-friendly checks first ("Response B has no Harmless rating"), then the schema's own validator. */
