@@ -15,7 +15,7 @@ export function completeRun(): Promise<string> {
     const given = process.env.RLHF_FAULTS_FIXTURE;
     if (given) return path.resolve(given);
     const dir = tempDir('fixture');
-    const r = await runTool(['tools/pipeline.ts'], dir);
+    const r = await runTool(['tools/commands/pipeline.ts'], dir);
     if (r.code !== 0) throw new Error(`the fixture run (npm run pipeline, smoke mode, into ${dir}) failed:\n${r.output.slice(-3000)}`);
     return dir;
   })();

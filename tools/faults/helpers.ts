@@ -50,9 +50,9 @@ export function runTool(args: string[], runDir: string, env: Record<string, stri
   return startTool(args, runDir, env).done;
 }
 
-/** Runs notebooks headless (tools/run-notebooks.ts) in smoke mode with the given run folder. */
+/** Runs notebooks headless (tools/notebook/run-notebooks.ts) in smoke mode with the given run folder. */
 export function runNotebooks(notebooks: string[], runDir: string, env: Record<string, string> = {}): Promise<CommandResult> {
-  return runTool(['tools/run-notebooks.ts', ...notebooks], runDir, env);
+  return runTool(['tools/notebook/run-notebooks.ts', ...notebooks], runDir, env);
 }
 
 /** A fresh temporary folder. */
@@ -107,7 +107,7 @@ function parentOf(pid: number): number | null {
 }
 
 /**
- * The process that runs the notebooks of this run folder (the parent of its kernel, tools/kernel.js), once a
+ * The process that runs the notebooks of this run folder (the parent of its kernel, tools/notebook/kernel.js), once a
  * kernel runs; null when none does. `npx tsx` starts it two processes down, so the id of the spawned command is not it.
  */
 export function notebookRunnerPid(runDir: string): number | null {

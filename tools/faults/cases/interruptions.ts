@@ -40,7 +40,7 @@ async function interrupt(k: Kill): Promise<string[]> {
   const lost: string[] = [];
   const stageDir = path.join(dir, k.stage);
   try {
-    const run = startTool(['tools/run-notebooks.ts', STAGE_NOTEBOOKS[k.stage]], dir);
+    const run = startTool(['tools/notebook/run-notebooks.ts', STAGE_NOTEBOOKS[k.stage]], dir);
     let ended = false;
     void run.done.then(() => { ended = true; });
     const at = k.at;
@@ -107,7 +107,7 @@ const resumeCase: InterruptionCase = {
     fs.rmSync(path.join(dir, '.manifests', 'rm.json'), { force: true }); // so that 03 runs (its outputs stay complete)
     const lost: string[] = [];
     try {
-      const run = startTool(['tools/pipeline.ts', '--resume'], dir);
+      const run = startTool(['tools/commands/pipeline.ts', '--resume'], dir);
       let ended = false;
       void run.done.then(() => { ended = true; });
       const started = await waitFor(() => ended || fs.readdirSync(dir).some((n) => n.startsWith('.rm.tmp-')), 900_000, 5);
@@ -116,7 +116,7 @@ const resumeCase: InterruptionCase = {
       await run.done;
       await waitFor(() => processesOf(dir).length === 0, 5000, 100);
       for (const p of stageProblems(path.join(dir, 'rm'), path.join(fixture, 'rm'))) lost.push(`after the kill: ${p}`);
-      const again = await startTool(['tools/pipeline.ts', '--resume'], dir).done;
+      const again = await startTool(['tools/commands/pipeline.ts', '--resume'], dir).done;
       if (again.code !== 0) lost.push(`--resume failed: ${again.output.split('\n').find((l) => l.startsWith('FAIL')) ?? again.output.slice(-500)}`);
       for (const s of ['sft', 'ranking']) if (!new RegExp(`${path.basename(STAGE_NOTEBOOKS[s])}: skipped \\(unchanged\\)`).test(again.output)) lost.push(`--resume did not skip ${s}`);
       if (!/03_reward_model\.ipynb: runs \(/.test(again.output)) lost.push('--resume did not run 03');
