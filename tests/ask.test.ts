@@ -143,7 +143,9 @@ test('ask, askModels: no gold for a question outside the quiz, no RM score witho
       console.log = log;
     }
     assert.ok(noRm.rows.every((x) => x.rmScore === null && x.goldLikert !== null));
-    assert.match(lines.join('\n'), /no RM score: the run folder has no reward model \(notebook 03\)/);
+    // Without a reward model of its own, the run folder falls back to the one shipped in data/rm, which was made from
+    // another SFT model than this folder's: it is refused, and the note says why (without data/rm: "has no reward model").
+    assert.match(lines.join('\n'), /no RM score: (the run folder has no reward model \(notebook 03\)|data\/rm was made from a different sft model)/);
     assert.match(lines.join('\n'), /What is the capital of Peru\? \(gold judges against: the capital of Peru is Lima\)/, 'the table is shown with its caption');
   } finally {
     fs.renameSync(path.join(dir, 'rm-away'), path.join(dir, 'rm'));
