@@ -89,7 +89,7 @@ const kills: Kill[] = [
   { stage: 'sft', signal: 'SIGKILL', group: true, at: { afterMs: 3000 } },
   { stage: 'sft', signal: 'SIGKILL', group: true, at: 'while writing outputs' },
   { stage: 'sft', signal: 'SIGINT', group: true, at: 'while writing outputs' },
-  { stage: 'sft', signal: 'SIGKILL', group: false, at: { afterMs: randomMs(1, 2000, 15000) } },
+  { stage: 'sft', signal: 'SIGKILL', group: false, at: { afterMs: randomMs(1, 1000, 4000) } },
   { stage: 'ranking', signal: 'SIGINT', group: true, at: { afterMs: randomMs(2, 3000, 15000) } }, // 02 opens its output folder at its first cell
   { stage: 'rm', signal: 'SIGKILL', group: true, at: 'while writing outputs' },
 ];
