@@ -47,14 +47,16 @@ function bundle(specFiles: string[]): string {
     `import './setup';`,
     `import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';`,
     `import '@tensorflow/tfjs-core/dist/register_all_gradients';`,
-    `import { initEngine } from '../../lib/engine/engine';`,
+    `import { initEngine } from ${JSON.stringify(path.join(root, 'lib', 'engine', 'engine'))};`,
     ...specFiles.map((f) => `import '@tensorflow/tfjs-core/dist/ops/${f.replace(/\.js$/, '')}';`),
     // Selects the engine (RLHF_ENGINE) before any spec; the specs' own beforeAll then reset and re-create the
     // wasm backend, which keeps the kernel registry (and so the native kernels).
     `beforeAll(async () => { await initEngine({ quiet: true }); });`,
   ].join('\n');
   fs.writeFileSync(path.join(workDir, 'entry.ts'), entry);
-  const out = path.join(workDir, 'bundle.cjs');
+  // In a bundle, __dirname is the bundle's folder: two levels below the root, as lib/core/paths.ts is, so the
+  // library finds the repository (and the native addon) from it.
+  const out = path.join(workDir, 'spec', 'bundle.cjs');
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const esbuild = require('esbuild') as typeof import('esbuild');
   esbuild.buildSync({
@@ -85,6 +87,14 @@ async function child(bundlePath: string): Promise<void> {
   runner.addReporter({
     specDone: (r: { fullName: string; status: string; failedExpectations: Array<{ message: string }> }) =>
       results.push({ name: r.fullName, status: r.status, messages: r.failedExpectations.map((e) => e.message.split('\n')[0]) }),
+    // A failing beforeAll/afterAll is reported on its suite (or on the whole run), not on the specs it skipped.
+    suiteDone: (r: { fullName: string; failedExpectations: Array<{ message: string }> }) => {
+      for (const e of r.failedExpectations) console.error(`suite "${r.fullName}" failed: ${e.message}`);
+    },
+    jasmineDone: (r: { failedExpectations?: Array<{ message: string }> }) => {
+      for (const e of r.failedExpectations ?? []) console.error(`the run failed: ${e.message}`);
+      if ((r.failedExpectations ?? []).length > 0) process.exitCode = 2;
+    },
   });
   runner.loadConfig({ spec_dir: path.relative(root, path.dirname(bundlePath)), spec_files: [path.basename(bundlePath)], random: false });
   await runner.execute();
@@ -99,6 +109,10 @@ function runEngine(bundlePath: string, engine: string): SpecResult[] {
     maxBuffer: 64 * 1024 * 1024,
     timeout: 30 * 60 * 1000,
   });
+  if (r.status === 2) {
+    console.error(`jasmine run on engine ${engine} broke:\n${(r.stderr || '').slice(-3000)}`);
+    process.exit(2);
+  }
   const lines = (r.stdout || '').trim().split('\n');
   try {
     return JSON.parse(lines[lines.length - 1]) as SpecResult[];
