@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { inputStageDir, UPSTREAM_ENV } from '../lib/core/paths';
 import { locateStage } from '../lib/io/artifacts';
-import { checkOverrides, parseStageArgs } from '../tools/commands/stage';
+import { checkOverrides, parseStageArgs, STAGE_CONFIG_NAMES } from '../tools/commands/stage';
 
 const saved = { ...process.env };
 after(() => { process.env = saved; });
@@ -26,6 +26,17 @@ test('npm run stage: an unknown key names the nearest valid one; a bad value nam
   assert.throws(() => checkOverrides('04', { klCoef: -1 }), /PpoConfig\.klCoef must be/);
   assert.throws(() => checkOverrides('07', { groupSize: 1 }), /GroupRlConfig\.groupSize must be/);
   assert.doesNotThrow(() => checkOverrides('04', { klCoef: 0.02, klTarget: null }));
+});
+
+test('every stage npm run stage can set applies the settings in its config cell (withOverrides of its config)', () => {
+  const dir = path.join(__dirname, '..', 'notebooks');
+  for (const [nn, configName] of Object.entries(STAGE_CONFIG_NAMES)) {
+    const file = fs.readdirSync(dir).find((f) => f.startsWith(`${nn}_`) && f.endsWith('.ipynb'));
+    assert.ok(file, `no notebook for stage ${nn}`);
+    const cells = (JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { cells: { cell_type: string; source: string[] }[] }).cells;
+    const code = cells.filter((c) => c.cell_type === 'code').map((c) => c.source.join('')).join('\n');
+    assert.ok(code.includes(`withOverrides('${configName}'`), `${file} ignores --set: its config cell must apply withOverrides('${configName}', …)`);
+  }
 });
 
 test('a named run reads the stages it lacks from its upstream run folder; a stage it has is its own', () => {

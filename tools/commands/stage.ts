@@ -31,6 +31,9 @@ const STAGE_CONFIGS: Record<string, { name: string; defaults: object; validate: 
   '07': { name: 'GroupRlConfig', defaults: defaultGroupRlConfig, validate: validateGroupRlConfig },
 };
 
+/** The config type each stage's config cell passes to withOverrides (checked by tests/stage.test.ts). */
+export const STAGE_CONFIG_NAMES: Record<string, string> = Object.fromEntries(Object.entries(STAGE_CONFIGS).map(([nn, c]) => [nn, c.name]));
+
 const USAGE = 'usage: npm run stage -- <NN> [--set key=value ...] [--name NAME]   (NN: 01 … 07)';
 
 export interface StageArgs {
