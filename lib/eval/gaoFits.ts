@@ -1,11 +1,9 @@
-import { requirePosInt } from '../core/validate';
-
 /**
  * Reward over-optimisation curves (Gao, Schulman & Hilton 2022, "Scaling laws for reward model
  * over-optimization"). With d = √KL(π ‖ π_start), the gold reward gained over the starting policy follows
  *   best-of-n   R(d) = d · (α − β · d)
  *   RL          R(d) = d · (α − β · ln d)
- * and best-of-n's KL is known exactly: KL = ln n − (n − 1)/n. Both forms are linear in (α, β), so they are
+ * with best-of-n's KL taken as ln n − (n − 1)/n (lib/train/bestOfN.ts bestOfNKl). Both forms are linear in (α, β), so they are
  * fitted by least squares without an intercept (R(0) = 0 by construction).
  */
 
@@ -25,12 +23,6 @@ export type GaoForm = 'bestOfN' | 'rl';
 export function gaoCurve(form: GaoForm, alpha: number, beta: number, d: number): number {
   if (d <= 0) return 0;
   return form === 'bestOfN' ? d * (alpha - beta * d) : d * (alpha - beta * Math.log(d));
-}
-
-/** KL of best-of-n to the policy it samples from, in nats: ln n − (n − 1)/n. */
-export function bestOfNKlExact(n: number): number {
-  requirePosInt('bestOfNKlExact: n', n);
-  return Math.log(n) - (n - 1) / n;
 }
 
 /**

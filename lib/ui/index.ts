@@ -5,3 +5,4 @@ export * from './grid';
 export * from './plot';
 export * from './progress';
 export * from './table';
+export * from './gaoChart';

@@ -9,7 +9,8 @@ import { buildReport } from './report';
 /**
  * `npm run pipeline`: the main job. Runs the workbook end to end, headless, in full mode:
  *   notebooks/00_introduction.ipynb (seconds: checks the set-up and shows the engine), then the stage notebooks
- *   notebooks/01_*.ipynb … 09_*.ipynb in name order — whichever exist. The pre-training notebook
+ *   notebooks/01_*.ipynb … 07_*.ipynb in name order — whichever exist (08_leaderboard has its own command,
+ *   `npm run leaderboard`, which trains more seeds first). The pre-training notebook
  *   (00_pretrain.ipynb) is skipped because its result, the base model, ships with the workbook; run it with
  *   `npm run pipeline -- --pretrain` or RLHF_PRETRAIN=1.
  * Stops at the first failing notebook (later stages need its artifact), echoes the cells' output live, and ends
@@ -25,7 +26,7 @@ function stageNotebooks(pretrain: boolean): string[] {
   const dir = path.join(repoRoot, 'notebooks');
   const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.ipynb')).sort() : [];
   return names
-    .filter((f) => f === '00_introduction.ipynb' || /^0[1-9]_.+\.ipynb$/.test(f) || (pretrain && f === '00_pretrain.ipynb'))
+    .filter((f) => f === '00_introduction.ipynb' || /^0[1-7]_.+\.ipynb$/.test(f) || (pretrain && f === '00_pretrain.ipynb'))
     .map((f) => path.join(dir, f));
 }
 

@@ -8,11 +8,12 @@ import { writeFileAtomic } from '../../lib/core/atomic';
 import { cellSource, Notebook, NotebookOutput, parseNotebook } from '../notebook/notebook';
 import { allMetricsHtml, CARD_STYLE, reportCardHtml } from './report-card';
 import { reportChartsHtml } from './report-charts';
+import { leaderboardHtml } from './report-leaderboard';
 
 /**
  * `npm run report` (also the last step of `npm run pipeline`): one self-contained HTML page of a whole run — the
  * report card (each stage's headline figures, tools/report-card.ts) and the charts that tell the story
- * (tools/report-charts.ts), every stage's full metrics in a collapsed section, then every executed notebook of
+ * (tools/report-charts.ts), the leaderboard when it has run (tools/commands/report-leaderboard.ts), every stage's full metrics in a collapsed section, then every executed notebook of
  * <run folder>/notebooks with its prose, collapsed code and outputs (tables, Plotly charts drawn offline: plotly.js
  * is inlined once).
  */
@@ -71,7 +72,7 @@ export function buildReport(dir = runDir()): string {
   const html = `<!doctype html>\n<html><head><meta charset="utf-8"><title>RLHF workbook report</title><style>${STYLE}</style>\n` +
     `<script type="text/javascript">${plotlyLibrarySource()}</script></head><body>\n` +
     `<h1>RLHF workbook: report of ${escapeHtml(path.relative(repoRoot, dir) || dir)}</h1>\n<p>Generated ${new Date().toISOString()} from ` +
-    `${files.length} executed notebook(s).</p>\n${reportCardHtml(dir)}\n${reportChartsHtml(dir)}\n${allMetricsHtml(dir)}\n${body}\n</body></html>\n`;
+    `${files.length} executed notebook(s).</p>\n${reportCardHtml(dir)}\n${reportChartsHtml(dir)}\n${leaderboardHtml(dir)}\n${allMetricsHtml(dir)}\n${body}\n</body></html>\n`;
   const out = path.join(dir, 'report.html');
   writeFileAtomic(out, html);
   return out;

@@ -55,9 +55,17 @@ export function stageOfNotebook(file: string): string | null {
   return Object.entries(STAGE_NOTEBOOKS).find(([, nb]) => nb === rel)?.[0] ?? null;
 }
 
-/** The content hashes of a stage's inputs in the run folder `root`. */
+/** The stage whose notebook writes `stage`: itself, or `ppo` for a seeded run's `ppo-seed2`. */
+export function baseStage(stage: string): string {
+  const base = stage.replace(/-seed\d+$/, '');
+  if (!STAGE_NOTEBOOKS[base]) throw new Error(`no notebook writes the stage "${stage}" (stages: ${Object.keys(STAGE_NOTEBOOKS).join(', ')})`);
+  return base;
+}
+
+/** The content hashes of a stage's inputs in the run folder `root` (the settings include RLHF_SEED). */
 export function stageInputs(stage: string, root: string): Record<string, string> {
-  const nb = STAGE_NOTEBOOKS[stage];
+  const base = baseStage(stage);
+  const nb = STAGE_NOTEBOOKS[base];
   const inputs: Record<string, string> = {
     notebook: hashPath(path.join(repoRoot, nb)),
     lib: hashPath(path.join(repoRoot, 'lib')),
@@ -65,7 +73,7 @@ export function stageInputs(stage: string, root: string): Record<string, string>
     settings: crypto.createHash('sha256').update(JSON.stringify(settingsOfEnv())).digest('hex'),
   };
   for (const earlier of Object.keys(STAGE_NOTEBOOKS)) {
-    if (earlier === stage) break;
+    if (earlier === base) break;
     const dir = path.join(root, earlier);
     if (fs.existsSync(dir)) inputs[`stage ${earlier}`] = hashPath(dir);
   }
@@ -79,7 +87,7 @@ function manifestFile(root: string, stage: string): string {
 /** Records that `stage` completed: its inputs as they are now and its outputs. */
 export function writeStageManifest(root: string, stage: string): StageManifest {
   const m: StageManifest = {
-    stage, notebook: STAGE_NOTEBOOKS[stage], inputs: stageInputs(stage, root), outputs: hashPath(path.join(root, stage)), completedAt: new Date().toISOString(),
+    stage, notebook: STAGE_NOTEBOOKS[baseStage(stage)], inputs: stageInputs(stage, root), outputs: hashPath(path.join(root, stage)), completedAt: new Date().toISOString(),
   };
   writeJsonAtomic(manifestFile(root, stage), m);
   return m;

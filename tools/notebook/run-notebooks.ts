@@ -34,6 +34,8 @@ export interface RunOptions {
   echo: boolean;
   /** Where lines of the report go. */
   log: (line: string) => void;
+  /** File name of the executed copy in <run folder>/notebooks (default: the notebook's own name). */
+  executedName?: string;
 }
 
 /** The result of one notebook. */
@@ -187,7 +189,7 @@ export async function runNotebook(file: string, opts: RunOptions): Promise<Noteb
   } catch (err) {
     return fail(`${name}: ${(err as Error).message.replace(`${file}: `, '')}`);
   }
-  const executedPath = path.join(runDir(), 'notebooks', path.basename(file));
+  const executedPath = path.join(runDir(), 'notebooks', opts.executedName ?? path.basename(file));
   removeStaleTemps(path.dirname(executedPath)); // what a killed run left half-written
   const outputs: NotebookOutput[][] = nb.cells.map(() => []);
   const counts: (number | null)[] = nb.cells.map(() => null);
