@@ -6,3 +6,4 @@ export * from './rewardEval';
 export * from './gaoFits';
 export * from './intervals';
 export * from './replyShape';
+export * from './arena';
