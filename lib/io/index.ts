@@ -4,3 +4,4 @@ export * from './checkpoint';
 export * from './safetensors';
 export * from './ask';
 export * from './stageOutput';
+export * from './arenaServer';
