@@ -45,8 +45,6 @@ export interface ArenaStanding {
   interval: { low: number; high: number };
 }
 
-const VOTES: readonly string[] = ['a', 'b', 'tie'];
-
 function requireReply(o: Record<string, unknown>, key: 'a' | 'b'): ArenaReply {
   let r: Record<string, unknown>;
   try {
@@ -69,14 +67,15 @@ export function validateArenaVote(value: unknown): ArenaVote {
   if (voter.trim() === '') throw new Error('field "voter" is empty');
   const prompt = requireString(o, 'prompt');
   if (prompt.trim() === '') throw new Error('field "prompt" is empty');
-  const factId = o.factId;
-  if (factId !== null && typeof factId !== 'string') throw new Error('field "factId" must be a string or null');
+  const rawFactId = o.factId;
+  if (rawFactId !== null && typeof rawFactId !== 'string') throw new Error('field "factId" must be a string or null');
+  const factId = typeof rawFactId === 'string' ? rawFactId : null;
   const a = requireReply(o, 'a');
   const b = requireReply(o, 'b');
   if (a.policy === b.policy) throw new Error(`fields "a.policy" and "b.policy" are both ${JSON.stringify(a.policy)}: a vote compares two policies`);
   const vote = o.vote;
-  if (typeof vote !== 'string' || !VOTES.includes(vote)) throw new Error(`field "vote" must be "a", "b" or "tie", got ${JSON.stringify(vote)}`);
-  return { time, voter, prompt, factId, a, b, vote: vote as ArenaVote['vote'] };
+  if (vote !== 'a' && vote !== 'b' && vote !== 'tie') throw new Error(`field "vote" must be "a", "b" or "tie", got ${JSON.stringify(vote)}`);
+  return { time, voter, prompt, factId, a, b, vote };
 }
 
 /** Reads a votes file; a malformed line fails naming the file and the line. An empty file holds no votes. */
