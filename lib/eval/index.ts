@@ -7,3 +7,4 @@ export * from './gaoFits';
 export * from './intervals';
 export * from './replyShape';
 export * from './leaderboard';
+export * from './arena';

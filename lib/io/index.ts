@@ -5,3 +5,4 @@ export * from './safetensors';
 export * from './ask';
 export * from './stageOutput';
 export * from './leaderboardRuns';
+export * from './arenaServer';

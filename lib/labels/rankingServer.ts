@@ -9,6 +9,7 @@ import {
   loadCandidates, validateLabel, validateRankingRecord, RATING_FIELDS,
   type CandidateSet, type Label, type RankingRecord,
 } from './preferences';
+import { listenLocal, readJsonBody, Refusal, sendJson, serveStatic, type LocalServer } from './localServer';
 
 /**
  * The ranking page: a person takes a labeler's seat. A small HTTP server on 127.0.0.1 (Node's http module, no
@@ -23,12 +24,8 @@ import {
  * Progress is read back from that file, so quitting and coming back resumes where the person stopped.
  *
  * Only the page itself may talk to it (a web page the labeler has open elsewhere must not write labels into the
- * reward model's training data, nor read the server's state):
- *   - the Host header must be this server (127.0.0.1:<port>, localhost:<port> or [::1]:<port>), against DNS
- *     rebinding; otherwise 403;
- *   - a request that carries an Origin must come from this server's own origin; otherwise 403;
- *   - a submission must be sent as application/json (a cross-site form or text/plain POST is not); otherwise 415;
- *   - a body over 256 KB is read to its end and discarded, then answered 413 with a sentence.
+ * reward model's training data, nor read the server's state): lib/labels/localServer.ts refuses a foreign Host
+ * (403, DNS rebinding) or Origin (403), a submission not sent as application/json (415) and a body over 256 KB (413).
  * One server writes a rankings file at a time: it holds `<file>.lock` (lib/fileLock.ts) while it runs, and a
  * second server on the same file is refused naming the other's pid. A submission is answered "saved" only after
  * the new file has been written, fsynced, renamed into place and read back with the label in it.
@@ -67,24 +64,8 @@ export function defaultHumanRankingsFile(): string {
 
 const NAME = /^[A-Za-z0-9._-]{1,40}$/;
 const PAGE_DIR = path.join(__dirname, 'ranking-page');
-const STATIC: Record<string, [string, string]> = {
-  '/': ['index.html', 'text/html; charset=utf-8'],
-  '/index.html': ['index.html', 'text/html; charset=utf-8'],
-  '/page.css': ['page.css', 'text/css; charset=utf-8'],
-  '/page.js': ['page.js', 'text/javascript; charset=utf-8'],
-};
 const CRITERION_NAMES: Record<string, string> = { factualness: 'Factual', harmlessness: 'Harmless', humanLikeness: 'Human-like' };
 const MAX_BODY = 256 * 1024;
-/** Past this many bytes an oversized body is no longer drained: the connection is cut. */
-const MAX_DRAIN = 16 * 1024 * 1024;
-
-/** A refusal with a message meant for the person at the page; `status` is the HTTP status (400 by default). */
-class Refusal extends Error {
-  constructor(message: string, readonly status = 400) {
-    super(message);
-  }
-}
-
 /** Starts the server; resolves once it listens. */
 export async function startRankingServer(options: RankingServerOptions = {}): Promise<RankingServer> {
   const candidatesFile = path.resolve(options.candidatesFile ?? defaultCandidatesFile());
@@ -96,46 +77,15 @@ export async function startRankingServer(options: RankingServerOptions = {}): Pr
   }
   if (fs.existsSync(rankingsFile)) readJsonl(rankingsFile, validateRankingRecord, { allowEmpty: true }); // fail now, not mid-session
   const fixedName = options.labeler;
-  let port = options.port ?? 8765;
 
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      const refused = err instanceof Refusal;
-      sendJson(res, refused ? (err as Refusal).status : 500, { error: refused ? (err as Error).message : `server error: ${(err as Error).message}` });
-    });
-  });
-
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    checkCaller(req, port);
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (req.method === 'GET' && STATIC[url.pathname]) {
-      const [file, type] = STATIC[url.pathname];
-      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
-      res.end(fs.readFileSync(path.join(PAGE_DIR, file)));
-      return;
-    }
-    if (req.method === 'GET' && url.pathname === '/favicon.ico') {
-      res.writeHead(204);
-      res.end();
-      return;
-    }
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    if (serveStatic(req, res, url.pathname, PAGE_DIR)) return;
     if (req.method === 'GET' && url.pathname === '/api/state') {
       sendJson(res, 200, state(url.searchParams.get('name') ?? undefined));
       return;
     }
     if (req.method === 'POST' && url.pathname === '/api/submit') {
-      if (!isJson(req.headers['content-type'])) {
-        req.resume(); // read the body to its end so that the client receives this answer
-        throw new Refusal(`A submission must be sent as application/json, not ${req.headers['content-type'] ?? 'without a content type'}.`, 415);
-      }
-      const body = await readBody(req);
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body);
-      } catch {
-        throw new Refusal('The submission is not valid JSON.');
-      }
-      const saved = submit(parsed);
+      const saved = submit(await readJsonBody(req, 'submission', MAX_BODY));
       sendJson(res, 200, { saved: true, ...state(saved) });
       return;
     }
@@ -196,56 +146,23 @@ export async function startRankingServer(options: RankingServerOptions = {}): Pr
   }
 
   const lock = acquireFileLock(rankingsFile, 'a ranking server');
+  let local: LocalServer;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
+    local = await listenLocal(options.port ?? 8765, 'the ranking page', handle);
   } catch (err) {
     lock.release();
     throw err;
   }
-  const address = server.address();
-  if (typeof address === 'object' && address !== null) port = address.port;
   return {
-    url: `http://127.0.0.1:${port}/`,
-    port,
+    url: `http://127.0.0.1:${local.port}/`,
+    port: local.port,
     candidatesFile,
     rankingsFile,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => {
-        lock.release();
-        resolve();
-      });
-      server.closeAllConnections();
-    }),
+    close: async () => {
+      await local.close();
+      lock.release();
+    },
   };
-}
-
-/** Host names under which the server is itself (it listens on 127.0.0.1; the others name the same machine). */
-const LOCAL_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
-
-/**
- * Refuses (403) a request whose Host header is not this server (DNS rebinding: a foreign name resolved to
- * 127.0.0.1) or whose Origin header is not this server's own origin (another web page's request).
- */
-function checkCaller(req: http.IncomingMessage, port: number): void {
-  const own = LOCAL_HOSTS.map((h) => `${h}:${port}`);
-  const host = (req.headers.host ?? '').toLowerCase();
-  if (!own.includes(host)) {
-    req.resume();
-    throw new Refusal(`Refused: this server answers only as ${own.join(', ')}, not as Host ${JSON.stringify(req.headers.host ?? '')}.`, 403);
-  }
-  const origin = req.headers.origin;
-  if (origin !== undefined && !own.some((h) => origin.toLowerCase() === `http://${h}`)) {
-    req.resume();
-    throw new Refusal(`Refused: a request from ${JSON.stringify(origin)}; only the ranking page itself (http://${host}) may use this server.`, 403);
-  }
-}
-
-/** Whether a Content-Type header is application/json (parameters such as charset allowed). */
-function isJson(contentType: string | undefined): boolean {
-  return (contentType ?? '').split(';')[0].trim().toLowerCase() === 'application/json';
 }
 
 /** The person-friendly checks first ("Response B has no Harmless rating"), then the schema's own validator. */
@@ -288,31 +205,4 @@ function checkLabel(b: Record<string, unknown>, c: CandidateSet, labeler: string
 
 function keyOf(c: CandidateSet): string {
   return JSON.stringify([c.prompt, c.responses]);
-}
-
-function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(JSON.stringify(value));
-}
-
-/**
- * The request body as text. A body over MAX_BODY is read to its end and discarded before the 413 refusal, so the
- * client is still listening when the answer comes (closing a socket with unread data resets the connection and
- * the answer is lost); only a body past MAX_DRAIN has its connection cut.
- */
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const tooLarge = (): Refusal => new Refusal(`The submission is too large: at most ${MAX_BODY / 1024} KB are accepted.`, 413);
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_DRAIN) {
-        reject(tooLarge());
-        req.destroy();
-      } else if (size <= MAX_BODY) chunks.push(chunk);
-    });
-    req.on('end', () => (size > MAX_BODY ? reject(tooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
-    req.on('error', reject);
-  });
 }
