@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { hashPath, settingsOfEnv, stageOfNotebook, whyStageRuns, writeStageManifest } from '../tools/commands/stageManifest';
+import { baseStage, hashPath, settingsOfEnv, stageInputs, stageOfNotebook, whyStageRuns, writeStageManifest } from '../tools/commands/stageManifest';
 
 test('hashPath: follows names and contents, ignores temporary entries, says "missing" for nothing', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'manifest-hash-'));
@@ -57,5 +57,25 @@ test('whyStageRuns: a stage is skipped only with its manifest, unchanged outputs
     if (seed === undefined) delete process.env.RLHF_SEED;
     else process.env.RLHF_SEED = seed;
     fs.rmSync(root, { recursive: true });
+  }
+});
+
+test('a seeded stage (ppo-seed2, written with RLHF_SEED=2) is its base stage\'s notebook; the seed is one of its settings', () => {
+  assert.equal(baseStage('ppo-seed2'), 'ppo');
+  assert.equal(baseStage('group-rl-seed13'), 'group-rl');
+  assert.equal(baseStage('rm'), 'rm');
+  assert.throws(() => baseStage('leaderboard'), /no notebook writes the stage "leaderboard"/);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rlhf-seeded-'));
+  const saved = process.env.RLHF_SEED;
+  try {
+    delete process.env.RLHF_SEED;
+    const one = stageInputs('ppo-seed2', root);
+    process.env.RLHF_SEED = '2';
+    const two = stageInputs('ppo-seed2', root);
+    assert.equal(one.notebook, stageInputs('ppo', root).notebook);
+    assert.notEqual(one.settings, two.settings);
+  } finally {
+    if (saved === undefined) delete process.env.RLHF_SEED; else process.env.RLHF_SEED = saved;
+    fs.rmSync(root, { recursive: true, force: true });
   }
 });
