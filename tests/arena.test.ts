@@ -159,7 +159,7 @@ function expectLabel(policy: string): string {
 test('the page is served from 127.0.0.1 with no external resource', async () => {
   const html = await request(server.port, { path: '/' });
   assert.equal(html.status, 200);
-  for (const route of ['/', '/page.js', '/page.css']) {
+  for (const route of ['/', '/page.js', '/page.css', '/base.css']) {
     const page = await request(server.port, { path: route });
     assert.equal(page.status, 200, route);
     assert.doesNotMatch(page.body, /https?:\/\//, `${route} loads nothing from elsewhere`);

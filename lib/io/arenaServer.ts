@@ -11,7 +11,7 @@ import { Rng } from '../core/rng';
 import { chatPrompt } from '../model/chat';
 import { generate } from '../model/sampling';
 import { loadPromptSet, type PromptRecord } from '../world/datasets';
-import { listenLocal, readJsonBody, Refusal, sendJson, serveStatic, type LocalServer } from '../labels/localServer';
+import { listenLocal, PERSON_NAME, personName, readJsonBody, Refusal, sendJson, serveStatic, type LocalServer } from '../labels/localServer';
 import { replyText } from '../eval/evaluate';
 import { arenaWinRates, loadArenaVotes, validateArenaVote, type ArenaVote } from '../eval/arena';
 import { locateStage, loadModel, type LoadedModel } from './artifacts';
@@ -80,7 +80,6 @@ export function findArenaPolicies(): { stage: string; dir: string }[] {
   });
 }
 
-const NAME = /^[A-Za-z0-9._-]{1,40}$/;
 const PAGE_DIR = path.join(__dirname, 'arena-page');
 const MAX_BODY = 16 * 1024;
 /** Pairs kept for a vote; past this many the oldest is forgotten (a vote on it is refused as unknown). */
@@ -99,7 +98,7 @@ interface IssuedPair {
 /** Loads every policy found (printing progress), then starts the server; resolves once it listens. */
 export async function startArenaServer(options: ArenaServerOptions = {}): Promise<ArenaServer> {
   const votesFile = path.resolve(options.votesFile ?? defaultVotesFile());
-  if (options.voter !== undefined && !NAME.test(options.voter)) {
+  if (options.voter !== undefined && !PERSON_NAME.test(options.voter)) {
     throw new Error(`voter name ${JSON.stringify(options.voter)}: use 1–40 letters, digits, ".", "_" or "-"`);
   }
   const found = findArenaPolicies();
@@ -149,12 +148,7 @@ export async function startArenaServer(options: ArenaServerOptions = {}): Promis
     sendJson(res, 404, { error: `no such page: ${req.method} ${url.pathname}` });
   }
 
-  function nameOf(requested: string | undefined): string | undefined {
-    if (fixedName !== undefined) return fixedName;
-    if (requested === undefined || requested === '') return undefined;
-    if (!NAME.test(requested)) throw new Refusal('Your name may use 1–40 letters, digits, ".", "_" or "-".');
-    return requested;
-  }
+  const nameOf = (requested: string | undefined): string | undefined => personName(fixedName, requested);
 
   function requireName(b: Record<string, unknown>): string {
     const name = nameOf(typeof b.name === 'string' ? b.name : undefined);

@@ -104,13 +104,34 @@ const STATIC: Record<string, [string, string]> = {
   '/page.css': ['page.css', 'text/css; charset=utf-8'],
   '/page.js': ['page.js', 'text/javascript; charset=utf-8'],
 };
+/** The look both pages share (colours, cards, buttons), served to each as /base.css. */
+const BASE_CSS = path.join(__dirname, 'page-base.css');
+
+/** A person's name as the pages take it (the labeler or voter id is "human:<name>"). */
+export const PERSON_NAME = /^[A-Za-z0-9._-]{1,40}$/;
 
 /**
- * Serves a GET of the page's static files (index.html, page.css, page.js of `pageDir`; an empty favicon);
+ * The name a request acts for: the server's fixed name when it was started with one, else the requested one
+ * (undefined when none); a malformed name is refused with a sentence.
+ */
+export function personName(fixedName: string | undefined, requested: string | undefined): string | undefined {
+  if (fixedName !== undefined) return fixedName;
+  if (requested === undefined || requested === '') return undefined;
+  if (!PERSON_NAME.test(requested)) throw new Refusal('Your name may use 1–40 letters, digits, ".", "_" or "-".');
+  return requested;
+}
+
+/**
+ * Serves a GET of the page's static files (index.html, page.css, page.js of `pageDir`; the shared base.css; an empty favicon);
  * false when the request is for none of them.
  */
 export function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, pageDir: string): boolean {
   if (req.method !== 'GET') return false;
+  if (pathname === '/base.css') {
+    res.writeHead(200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(fs.readFileSync(BASE_CSS));
+    return true;
+  }
   if (STATIC[pathname]) {
     const [file, type] = STATIC[pathname];
     res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });

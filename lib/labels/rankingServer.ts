@@ -9,7 +9,7 @@ import {
   loadCandidates, validateLabel, validateRankingRecord, RATING_FIELDS,
   type CandidateSet, type Label, type RankingRecord,
 } from './preferences';
-import { listenLocal, readJsonBody, Refusal, sendJson, serveStatic, type LocalServer } from './localServer';
+import { listenLocal, PERSON_NAME, personName, readJsonBody, Refusal, sendJson, serveStatic, type LocalServer } from './localServer';
 
 /**
  * The ranking page: a person takes a labeler's seat. A small HTTP server on 127.0.0.1 (Node's http module, no
@@ -62,7 +62,6 @@ export function defaultHumanRankingsFile(): string {
   return path.join(stageDir('ranking'), 'rankings_human.jsonl');
 }
 
-const NAME = /^[A-Za-z0-9._-]{1,40}$/;
 const PAGE_DIR = path.join(__dirname, 'ranking-page');
 const CRITERION_NAMES: Record<string, string> = { factualness: 'Factual', harmlessness: 'Harmless', humanLikeness: 'Human-like' };
 const MAX_BODY = 256 * 1024;
@@ -72,7 +71,7 @@ export async function startRankingServer(options: RankingServerOptions = {}): Pr
   const rankingsFile = path.resolve(options.rankingsFile ?? defaultHumanRankingsFile());
   const candidates = loadCandidates(candidatesFile);
   if (candidates.length === 0) throw new Error(`${candidatesFile}: no candidates to rank`);
-  if (options.labeler !== undefined && !NAME.test(options.labeler)) {
+  if (options.labeler !== undefined && !PERSON_NAME.test(options.labeler)) {
     throw new Error(`labeler name ${JSON.stringify(options.labeler)}: use 1–40 letters, digits, ".", "_" or "-"`);
   }
   if (fs.existsSync(rankingsFile)) readJsonl(rankingsFile, validateRankingRecord, { allowEmpty: true }); // fail now, not mid-session
@@ -92,12 +91,7 @@ export async function startRankingServer(options: RankingServerOptions = {}): Pr
     sendJson(res, 404, { error: `no such page: ${req.method} ${url.pathname}` });
   }
 
-  function nameOf(requested: string | undefined): string | undefined {
-    if (fixedName !== undefined) return fixedName;
-    if (requested === undefined || requested === '') return undefined;
-    if (!NAME.test(requested)) throw new Refusal('Your name may use 1–40 letters, digits, ".", "_" or "-".');
-    return requested;
-  }
+  const nameOf = (requested: string | undefined): string | undefined => personName(fixedName, requested);
 
   function doneKeys(labeler: string): Set<string> {
     const done = new Set<string>();
