@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   const root = runDir();
   for (const line of removeStaleTempsUnder(root)) console.log(`cleaned: ${line}`);
   const jobs = plan(root, seeds, smoke);
-  const total = jobs.reduce((s, j) => s + j.cost, 0);
+  let total = jobs.reduce((s, j) => s + j.cost, 0);
   console.log(`leaderboard (${smoke ? 'SMOKE mode' : 'full mode'}): seeds ${seeds.join(', ')}; run folder ${root}; ${jobs.length} steps`);
   const t0 = Date.now();
   jobs[jobs.length - 1].env.RLHF_LEADERBOARD_STARTED = String(t0); // the notebook records the whole run's wall time
@@ -120,6 +120,7 @@ async function main(): Promise<void> {
       const why = job.stage ? whyStageRuns(job.root, job.stage) : 'it always runs';
       if (why === null) {
         console.log(`${i + 1}/${jobs.length} ${job.label}: reused (unchanged since it completed)`);
+        total -= job.cost; // the progress line counts only the work that runs
         return true;
       }
       console.log(`${i + 1}/${jobs.length} ${job.label}: runs (${why}) — ${path.relative(repoRoot, job.notebook)}`);
@@ -147,7 +148,7 @@ async function main(): Promise<void> {
       console.log(`stopped at "${job.label}": the steps after it need it. Fix the error and run the command again; finished steps are reused.`);
       return;
     }
-    done += job.cost;
+    if (ran.length > 0 && ran[ran.length - 1].startsWith(job.label)) done += job.cost;
     console.log(progressLine(done, total, (Date.now() - t0) / 1000, i + 1, jobs.length));
   }
   const seconds = (Date.now() - t0) / 1000;
