@@ -27,6 +27,10 @@ export interface GaoChartInput {
   trajectories?: readonly { name: string; d: readonly number[]; gold: readonly number[]; proxy: readonly number[] }[];
 }
 
+/** One colour and marker per method, in order (best-of-n keeps Plotly's blue, the trajectories grey). */
+const METHOD_COLOURS = ['#222222', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f', '#393b79', '#637939'];
+const METHOD_SYMBOLS = ['circle', 'square', 'diamond', 'triangle-up', 'triangle-down', 'pentagon', 'hexagon', 'star', 'cross', 'x', 'circle-open', 'square-open'];
+
 export function gaoFigure(input: GaoChartInput, opts: { title?: string } = {}): Figure {
   const data: PlotTrace[] = [];
   const left = { xaxis: 'x', yaxis: 'y' };
@@ -43,18 +47,20 @@ export function gaoFigure(input: GaoChartInput, opts: { title?: string } = {}): 
     data.push({ ...style, name: 'best-of-n', x: input.bestOfN.map((p) => p.d), y: input.bestOfN.map((p) => p.gold), ...left });
     data.push({ ...style, name: 'best-of-n', x: input.bestOfN.map((p) => p.d), y: input.bestOfN.map((p) => p.proxy), showlegend: false, ...right });
   }
-  for (const c of input.curves) {
+  input.curves.forEach((c, i) => {
     if (c.d.length !== c.gold.length) throw new Error(`gaoFigure: curve "${c.name}" has unequal lengths`);
-    data.push({ type: 'scatter', mode: 'lines', line: { dash: 'dash' }, name: c.name, x: [...c.d], y: [...c.gold], ...left });
-  }
-  for (const m of input.methods) {
+    // the first curve is best-of-n's law (its blue), the others dark grey
+    data.push({ type: 'scatter', mode: 'lines', line: { dash: 'dash', color: i === 0 ? '#1f77b4' : '#555555' }, name: c.name, x: [...c.d], y: [...c.gold], ...left });
+  });
+  input.methods.forEach((m, i) => {
+    const colour = METHOD_COLOURS[i % METHOD_COLOURS.length];
     const point = {
-      type: 'scatter', mode: 'markers', marker: { size: 10 }, legendgroup: m.name,
-      error_x: { type: 'data', array: [m.dHalf], visible: true }, hovertemplate: `${m.name}: %{y:.3f} at √KL %{x:.2f}<extra></extra>`,
+      type: 'scatter', mode: 'markers', marker: { size: 11, color: colour, symbol: METHOD_SYMBOLS[i % METHOD_SYMBOLS.length] }, legendgroup: m.name,
+      error_x: { type: 'data', array: [m.dHalf], visible: true, color: colour }, hovertemplate: `${m.name}: %{y:.3f} at √KL %{x:.2f}<extra></extra>`,
     };
-    data.push({ ...point, name: m.name, x: [m.d], y: [m.gold], error_y: { type: 'data', array: [m.goldHalf], visible: true }, ...left });
-    data.push({ ...point, name: m.name, x: [m.d], y: [m.proxy], error_y: { type: 'data', array: [m.proxyHalf], visible: true }, showlegend: false, ...right });
-  }
+    data.push({ ...point, name: m.name, x: [m.d], y: [m.gold], error_y: { type: 'data', array: [m.goldHalf], visible: true, color: colour }, ...left });
+    data.push({ ...point, name: m.name, x: [m.d], y: [m.proxy], error_y: { type: 'data', array: [m.proxyHalf], visible: true, color: colour }, showlegend: false, ...right });
+  });
   const layout: PlotLayout = {
     height: 520,
     margin: { l: 60, r: 20, t: opts.title ? 50 : 20, b: 150 },
