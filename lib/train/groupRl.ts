@@ -211,7 +211,7 @@ export interface GroupRlConfig {
 }
 
 export const defaultGroupRlConfig: GroupRlConfig = {
-  iterations: 100,
+  iterations: 120,
   promptsPerIteration: 16,
   groupSize: 4,
   epochs: 2,
