@@ -133,7 +133,14 @@ export function askModels(question: string, opts: AskOptions = {}): AskResult {
   try {
     for (const [name, stage] of ASK_MODELS) {
       if (stage === 'sft' ? !sft : stage !== 'base' && !hasStage(stage)) continue;
-      const loaded = stage === 'sft' ? sft! : loadModel(stage === 'base' ? baseModelDir() : stage, { trainable: false });
+      let loaded: LoadedModel;
+      try {
+        loaded = stage === 'sft' ? sft! : loadModel(stage === 'base' ? baseModelDir() : stage, { trainable: false });
+      } catch (err) {
+        // e.g. a named run's own ppo/ beside the upstream run's dpo/, made from the upstream's ppo: not comparable
+        notes.push(`${name} not asked: ${(err as Error).message}`);
+        continue;
+      }
       try {
         rows.push(...replies(name, loaded, question, fact, sft, rm, { samples, seed: opts.seed ?? 0, maxNewTokens: opts.maxNewTokens ?? 32 }));
       } finally {
