@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../lib/engine/engine';
 import { GPT, GPTConfig } from '../lib/model/gpt';
 import { makeVocab, Tokenizer } from '../lib/model/tokenizer';
-import { saveModel } from '../lib/io/artifacts';
+import { loadModel, saveModel } from '../lib/io/artifacts';
 import { applyRewardNormalization, headRewardModel, REWARD_HEAD, rewardModelMeta, rewardScores } from '../lib/reward';
 import { ask, askModels, factForQuestion } from '../lib/io/ask';
 import { loadFacts } from '../lib/world/facts';
@@ -152,4 +152,29 @@ test('ask, askModels: no gold for a question outside the quiz, no RM score witho
   }
   assert.throws(() => askModels('  '), /question is empty/);
   assert.throws(() => ask(question, { samples: -1 }), /samples must be an integer/);
+});
+
+test('askModels: a model made from an input that has been replaced since is not asked, with a note; the others are', () => {
+  const ppoDir = path.join(dir, 'ppo');
+  const savedPpo = path.join(dir, 'ppo-saved');
+  fs.cpSync(ppoDir, savedPpo, { recursive: true });
+  try {
+    const ppo = loadModel('ppo', { trainable: false }); // DPO below records this ppo as its input
+    const dpo = perturbed(sft, 0.3, 6);
+    saveModel(path.join(dir, 'dpo'), dpo, { tokenizerFile: path.join(dir, 'vocab-src.json'), stage: 'dpo', seed: 1 });
+    dpo.dispose();
+    ppo.model.dispose();
+    const other = perturbed(sft, 0.3, 7); // ppo/ replaced, as a named run's own PPO stands beside the upstream's DPO
+    other.addHead('value', { seed: 7 });
+    saveModel(ppoDir, other, { tokenizerFile: path.join(dir, 'vocab-src.json'), stage: 'ppo', seed: 1 });
+    other.dispose();
+    const r = askModels(question, { samples: 1, maxNewTokens: 4 });
+    assert.ok(r.rows.some((x) => x.model === 'PPO'), 'the new PPO is asked');
+    assert.ok(!r.rows.some((x) => x.model === 'DPO'), 'the DPO made from the old PPO is not');
+    assert.match(r.notes.join('\n'), /DPO not asked: .*made from a different ppo model/);
+  } finally {
+    fs.rmSync(path.join(dir, 'dpo'), { recursive: true, force: true });
+    fs.rmSync(ppoDir, { recursive: true, force: true });
+    fs.renameSync(savedPpo, ppoDir);
+  }
 });
