@@ -116,12 +116,12 @@ async function main(): Promise<void> {
   let done = 0;
   const ran: string[] = [];
   for (const [i, job] of jobs.entries()) {
-    const ok = await withEnv(job.env, async () => {
+    const outcome = await withEnv(job.env, async (): Promise<'reused' | 'ran' | 'failed'> => {
       const why = job.stage ? whyStageRuns(job.root, job.stage) : 'it always runs';
       if (why === null) {
         console.log(`${i + 1}/${jobs.length} ${job.label}: reused (unchanged since it completed)`);
         total -= job.cost; // the progress line counts only the work that runs
-        return true;
+        return 'reused';
       }
       console.log(`${i + 1}/${jobs.length} ${job.label}: runs (${why}) — ${path.relative(repoRoot, job.notebook)}`);
       if (job.stage) removeStageManifest(job.root, job.stage);
@@ -137,18 +137,18 @@ async function main(): Promise<void> {
       }).finally(() => clearInterval(heartbeat));
       if (!r.ok) {
         console.log(`  FAILED: ${r.reason}${r.executedPath ? ` (executed notebook: ${r.executedPath})` : ''}`);
-        return false;
+        return 'failed';
       }
       if (job.stage) writeStageManifest(job.root, job.stage);
       ran.push(`${job.label} ${r.seconds.toFixed(0)} s`);
-      return true;
+      return 'ran';
     });
-    if (!ok) {
+    if (outcome === 'failed') {
       process.exitCode = 1;
       console.log(`stopped at "${job.label}": the steps after it need it. Fix the error and run the command again; finished steps are reused.`);
       return;
     }
-    if (ran.length > 0 && ran[ran.length - 1].startsWith(job.label)) done += job.cost;
+    if (outcome === 'ran') done += job.cost;
     console.log(progressLine(done, total, (Date.now() - t0) / 1000, i + 1, jobs.length));
   }
   const seconds = (Date.now() - t0) / 1000;
